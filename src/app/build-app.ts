@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RelayConfig } from '../config/config-schema.ts';
+import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
+import { DeliveryWorker } from '../delivery/delivery-worker.ts';
+import { HttpSender } from '../delivery/http-sender.ts';
+import { createAccessGuard } from '../http/access-guard.ts';
+import { installErrorHandler } from '../http/error-handler.ts';
+import { registerHealthRoutes } from '../http/health-routes.ts';
+import { RelayMetrics } from '../metrics/relay-metrics.ts';
+import { WechatApps } from '../providers/wechat/wechat-apps.ts';
+import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
+import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
+import { openStore } from '../storage/open-store.ts';
+import type { RelayStore } from '../storage/relay-store.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
+import { createRelayLogger } from './relay-logger.ts';
+
+export interface RelayDeps {
+  config: RelayConfig;
+  /** Defaults to the store DATABASE_URL names. */
+  store?: RelayStore;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface RelayApp {
+  readonly config: RelayConfig;
+  readonly server: FastifyInstance;
+  readonly store: RelayStore;
+  readonly metrics: RelayMetrics;
+  readonly worker: DeliveryWorker | undefined;
+  readonly sweeper: DeadlineSweeper | undefined;
+  /** Listens (when the API role is on) and starts the worker and sweeper; returns the address. */
+  start(): Promise<string | undefined>;
+  /** Stops accepting, lets attempts in flight finish and be recorded, closes the database. */
+  close(): Promise<void>;
+}
+
+/** WeChat stops waiting at 5 s; a push that is not stored by then is answered 503. */
+const PUSH_STORAGE_DEADLINE_MS = 4000;
+
+/** Builds the relay without starting it: HTTP server, worker, sweeper, and close(). */
+export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
+  const { config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createRelayLogger(config.logLevel);
+  const store = deps.store ?? openStore(config);
+  const metrics = new RelayMetrics();
+  const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const sender = new HttpSender({ attemptTimeoutMs: config.attemptTimeoutMs });
+  const worker = config.roles.worker ? new DeliveryWorker({
+    owner,
+    concurrency: config.workerConcurrency,
+    leaseMs: config.attemptTimeoutMs + 30_000,
+    pollIntervalMs: 1000,
+    policy: { scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2 },
+    signingSecrets: config.signingSecrets,
+  }, { store, sender, clock, logger, metrics }) : undefined;
+  // Without a local worker, another instance's poll picks the delivery up.
+  const onNewDelivery = () => worker?.wake();
+  const sweeper = config.roles.sweeper ? new DeadlineSweeper(
+    { intervalMs: config.sweepIntervalMs, batchSize: 500 },
+    { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
+  ) : undefined;
+  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery });
+
+  let isClosed = false;
+  return {
+    config, server, store, metrics, worker, sweeper,
+    async start() {
+      if (config.migrateOnStart) await store.migrate();
+      const address = config.roles.api ? await server.listen({ port: config.port, host: config.host }) : undefined;
+      worker?.start();
+      sweeper?.start();
+      return address;
+    },
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      await server.close();
+      await Promise.all([worker?.stop(), sweeper?.stop()]);
+      await sender.close();
+      await store.close();
+    },
+  };
+}
+
+interface ServerDeps {
+  store: RelayStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: RelayMetrics;
+  onNewDelivery: () => void;
+}
+
+async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<FastifyInstance> {
+  const server: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // The relay logs what matters (push stored, attempt made) itself; a line per request is noise.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.registrationBodyLimitBytes,
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    return503OnClosing: true,
+  });
+  installErrorHandler(server);
+  const apps = new WechatApps(config.apps, config.defaultAppId);
+  registerHealthRoutes(server, deps.store, deps.metrics);
+  registerRegistrationRoutes(server, {
+    deps: { ...deps, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
+    guard: createAccessGuard(config.apiKeys),
+    allowedDestinations: config.allowedDestinations,
+    bodyLimitBytes: config.registrationBodyLimitBytes,
+  });
+  await registerWechatRoutes(server, {
+    apps,
+    ingest: { ...deps, parkedGraceS: config.parkedGraceS },
+    bodyLimitBytes: config.pushBodyLimitBytes,
+    storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
+  });
+  return server;
+}

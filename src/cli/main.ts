@@ -1,0 +1,39 @@
+import { ConfigError } from '../config/env-variables.ts';
+import { runMigrateCommand } from './migrate-command.ts';
+import { runStartCommand } from './start-command.ts';
+
+export type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)' },
+  migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
+  return ['Usage: callback-relay <command> [options]', '', 'Commands:', ...lines, '', 'Configuration comes from environment variables (see README).'].join('\n');
+}
+
+/** Runs one CLI command and returns the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`callback-relay: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`callback-relay: ${error.message}`);
+      return 2;
+    }
+    console.error(`callback-relay ${name} failed: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import { buildApp } from '../app/build-app.ts';
+import { createRelayLogger } from '../app/relay-logger.ts';
+import type { RelayConfig } from '../config/config-schema.ts';
+import { formatDuration } from '../config/duration.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { maskDatabaseUrl } from '../storage/open-store.ts';
+
+/** `callback-relay start`: runs until SIGTERM/SIGINT, then drains and exits. */
+export async function runStartCommand(): Promise<number> {
+  const config = loadConfig();
+  const logger = createRelayLogger(config.logLevel);
+  warnAboutOpenSettings(config, logger);
+  const app = await buildApp({ config, logger });
+  try {
+    const address = await app.start();
+    logger.info({
+      address,
+      database: maskDatabaseUrl(config.databaseUrl),
+      apps: config.apps.map((item) => item.appId),
+      roles: config.roles,
+      retry_schedule: config.retryScheduleMs.map(formatDuration).join(','),
+    }, 'callback-relay started');
+  } catch (error) {
+    logger.fatal({ err: error }, 'callback-relay could not start');
+    await app.close().catch(() => undefined);
+    return 1;
+  }
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping: no new requests; finishing attempts in flight');
+      app.close().then(() => {
+        logger.info('stopped cleanly');
+        resolve(0);
+      }, (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        resolve(1);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+function warnAboutOpenSettings(config: RelayConfig, logger: Logger): void {
+  if (config.apiKeys.length === 0) logger.warn('RELAY_API_KEYS is not set: the registration and admin APIs answer loopback clients only');
+  if (config.allowedDestinations.length === 0) logger.warn('RELAY_ALLOWED_DESTINATIONS is not set: a registration may name any http(s) server_uri');
+  if (!config.apps.some((app) => app.token)) logger.warn('no WeChat token is configured (WECHAT_TOKEN): push signatures are not checked');
+}

@@ -1,0 +1,70 @@
+import Type, { type Static } from 'typebox';
+
+/** One mini program (or official account) whose pushes the relay accepts. */
+export const WechatAppSchema = Type.Object({
+  /** The AppID (`wx…`); also the `<appid>` of `/api/wechat/<appid>`. */
+  appId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+  /** The console's Token. Without it, plain-mode signatures are not checked. */
+  token: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** The console's 43-character EncodingAESKey, for safe and compatible mode. */
+  encodingAesKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{43}$' })),
+});
+export type WechatApp = Static<typeof WechatAppSchema>;
+
+export const RelayConfigSchema = Type.Object({
+  /** Listen port. Default 9000. */
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** Listen address. Default 0.0.0.0. */
+  host: Type.String({ minLength: 1 }),
+  /** `sqlite:<file>`, `sqlite::memory:`, `postgres://…` or `mysql://…`. */
+  databaseUrl: Type.String({ minLength: 1 }),
+  /** Optional Redis for the hot index and wake-ups; never the source of truth. */
+  redisUrl: Type.Optional(Type.String({ minLength: 1 })),
+  /** Mini programs; the first comes from WECHAT_* and serves `/api/wechat`. */
+  apps: Type.Array(WechatAppSchema),
+  /** AppID of the app behind `/api/wechat` (and of registrations without app_id). */
+  defaultAppId: Type.String({ minLength: 1 }),
+  /** Deadline after registration, seconds. Default 1800. */
+  callbackTimeoutS: Type.Integer({ minimum: 1, maximum: 30 * 86_400 }),
+  /** How often deadlines and parked pushes are checked, ms. Default 1000. */
+  sweepIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+  /** Delays between forwarding attempts, ms; attempts = delays + 1. */
+  retryScheduleMs: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 100 }),
+  /** Whole-attempt timeout for one forward, ms. Default 15000. */
+  attemptTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
+  /** Largest Retry-After the relay honours, ms. Default 1 h. */
+  retryAfterMaxMs: Type.Integer({ minimum: 0 }),
+  /** How long a push for an unregistered trace_id waits for its registration, seconds. Default 86400. */
+  parkedGraceS: Type.Integer({ minimum: 1 }),
+  /** Forwards in flight at once per instance. Default 32. */
+  workerConcurrency: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /** Bearer keys for the registration and admin APIs; empty = loopback clients only. */
+  apiKeys: Type.Array(Type.String({ minLength: 8 })),
+  /** Standard Webhooks secrets (`whsec_…`); the first signs, all are listed. */
+  signingSecrets: Type.Array(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
+  /** URL prefixes a server_uri must start with; empty = any. */
+  allowedDestinations: Type.Array(Type.String({ minLength: 1 })),
+  /** Which loops this instance runs, so instances can specialise. */
+  roles: Type.Object({ api: Type.Boolean(), worker: Type.Boolean(), sweeper: Type.Boolean() }),
+  /** Run migrations at start. Default true. */
+  migrateOnStart: Type.Boolean(),
+  /** SQLite `synchronous` pragma: `full` survives power loss, `normal` only process crashes. */
+  sqliteSynchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')]),
+  /** Body limit of the registration API, bytes. Default 16 KiB. */
+  registrationBodyLimitBytes: Type.Integer({ minimum: 256 }),
+  /** Body limit of the push endpoint, bytes. Default 1 MiB. */
+  pushBodyLimitBytes: Type.Integer({ minimum: 1024 }),
+  /** pino level. Default info. */
+  logLevel: Type.Union([
+    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+  ]),
+});
+
+export type RelayConfig = Static<typeof RelayConfigSchema>;
+
+/** The name of the app used when no WeChat app is configured at all (local development). */
+export const UNCONFIGURED_APP_ID = 'default';
+
+/** Default forwarding schedule: 11 attempts over about 28 hours. */
+export const DEFAULT_RETRY_SCHEDULE = '5s,30s,2m,10m,30m,1h,2h,4h,8h,12h';

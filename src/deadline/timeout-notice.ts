@@ -1,0 +1,17 @@
+import type { TimeoutNoticeBuilder } from '../storage/relay-store.ts';
+import { TraceError } from '../registration/trace-status.ts';
+
+/** The body the business server receives when no callback came before the deadline. */
+export const buildTimeoutNotice: TimeoutNoticeBuilder = (trace, now) => ({
+  contentType: 'application/json',
+  body: JSON.stringify({
+    type: 'callback.timeout',
+    trace_id: trace.traceId,
+    error: TraceError.wxTimeout,
+    app_id: trace.appId,
+    registered_at: new Date(trace.createdAt).toISOString(),
+    deadline_at: new Date(trace.deadlineAt).toISOString(),
+    timed_out_at: new Date(now).toISOString(),
+    message: 'No callback arrived before the deadline. If it still arrives, it is forwarded with x-relay-late: true.',
+  }),
+});

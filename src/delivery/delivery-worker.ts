@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../time/clock.ts';
+import type { RelayMetrics } from '../metrics/relay-metrics.ts';
+import type { ClaimedDelivery, RelayStore } from '../storage/relay-store.ts';
+import { AttemptOutcome } from './delivery-status.ts';
+import { buildForwardRequest } from './forward-request.ts';
+import type { HttpSender, SendResult } from './http-sender.ts';
+import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
+import { Waker } from './waker.ts';
+
+export interface DeliveryWorkerOptions {
+  owner: string;
+  concurrency: number;
+  /** How long a claim holds a delivery; past it another instance may take it over. */
+  leaseMs: number;
+  /** Longest idle wait between polls (other instances' work, expired leases). */
+  pollIntervalMs: number;
+  policy: RetryPolicy;
+  signingSecrets: readonly string[];
+}
+
+export interface DeliveryWorkerDeps {
+  store: RelayStore;
+  sender: HttpSender;
+  clock: Clock;
+  logger: Logger;
+  metrics: RelayMetrics;
+  random?: () => number;
+}
+
+/**
+ * Claims due deliveries and forwards them, up to `concurrency` at once. All state
+ * is in the database: a killed worker's deliveries come back when their lease ends.
+ */
+export class DeliveryWorker {
+  readonly #options: DeliveryWorkerOptions;
+  readonly #deps: DeliveryWorkerDeps;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #waker = new Waker();
+  #loop: Promise<void> | undefined;
+  readonly #abort = new AbortController();
+
+  constructor(options: DeliveryWorkerOptions, deps: DeliveryWorkerDeps) {
+    this.#options = options;
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run(this.#abort.signal);
+  }
+
+  /** New work is waiting: skip the rest of the idle wait. */
+  wake(): void {
+    this.#waker.wake();
+  }
+
+  /** Stops claiming and waits for the attempts in flight to finish and be recorded. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#waker.wake();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let waitMs = this.#options.pollIntervalMs;
+      try {
+        const free = this.#options.concurrency - this.#inFlight.size;
+        if (free > 0) {
+          const claims = await this.#deps.store.claimDueDeliveries(this.#options.owner, this.#deps.clock.now(), this.#options.leaseMs, free);
+          for (const claim of claims) this.#track(this.#deliver(claim));
+          if (claims.length === free) continue;
+          waitMs = await this.#idleWaitMs();
+        }
+      } catch (error) {
+        this.#deps.logger.error({ err: error }, 'delivery worker could not claim work; retrying');
+      }
+      await this.#waker.sleep(jitter(waitMs), signal);
+    }
+  }
+
+  async #idleWaitMs(): Promise<number> {
+    const due = await this.#deps.store.nextDueAt();
+    if (due === null) return this.#options.pollIntervalMs;
+    return Math.max(0, Math.min(this.#options.pollIntervalMs, due - this.#deps.clock.now()));
+  }
+
+  #track(task: Promise<void>): void {
+    this.#inFlight.add(task);
+    // A finished attempt frees a slot: look for more work at once.
+    void task.finally(() => {
+      this.#inFlight.delete(task);
+      this.#waker.wake();
+    });
+  }
+
+  async #deliver(claim: ClaimedDelivery): Promise<void> {
+    const { store, sender, clock, metrics } = this.#deps;
+    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind });
+    const startedAt = clock.now();
+    let result: SendResult;
+    try {
+      result = await sender.send(buildForwardRequest(claim, this.#options.signingSecrets, startedAt), () => clock.now());
+    } catch (error) {
+      logger.error({ err: error }, 'could not build or send the forward');
+      result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: 'the relay could not send this delivery', responseExcerpt: null };
+    }
+    const now = clock.now();
+    const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)());
+    metrics.attempts.inc({ outcome: result.outcome });
+    metrics.attemptDuration.observe({ outcome: result.outcome }, result.durationMs / 1000);
+    try {
+      const applied = await store.completeAttempt(claim, { ...result, startedAt }, verdict, now);
+      if (applied && verdict.kind !== 'retry') metrics.deliveries.inc({ kind: claim.kind, outcome: verdict.kind });
+      logger.info({ status: result.httpStatus, outcome: result.outcome, duration_ms: Math.round(result.durationMs), verdict: verdict.kind, applied }, 'delivery attempt');
+    } catch (error) {
+      // The lease runs out and another pass retries: at-least-once, never lost.
+      logger.error({ err: error }, 'could not record the attempt; the delivery will be retried when its lease ends');
+    }
+  }
+}
+
+function jitter(ms: number): number {
+  return Math.round(ms * (0.9 + Math.random() * 0.2));
+}

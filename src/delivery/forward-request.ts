@@ -1,0 +1,42 @@
+import type { ClaimedDelivery } from '../storage/relay-store.ts';
+import { DeliveryKind } from './delivery-status.ts';
+import { signStandardWebhook } from './standard-webhooks.ts';
+
+export const RELAY_EVENT = {
+  received: 'callback.received',
+  timeout: 'callback.timeout',
+} as const;
+
+export interface ForwardRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+const USER_AGENT = 'callback-relay/0.1';
+
+/**
+ * The request a business server receives: the stored body byte for byte, and the
+ * relay's own headers only. Nothing of the provider's inbound request is passed on.
+ */
+export function buildForwardRequest(claim: ClaimedDelivery, signingSecrets: readonly string[], nowMs: number): ForwardRequest {
+  const body = Buffer.from(claim.body, 'utf8');
+  const headers: Record<string, string> = {
+    'content-type': claim.contentType,
+    'user-agent': USER_AGENT,
+    'x-relay-event': claim.kind === DeliveryKind.timeout ? RELAY_EVENT.timeout : RELAY_EVENT.received,
+    'x-relay-trace-id': claim.traceId,
+    'x-relay-attempt': String(claim.attempt),
+    'x-relay-delivery-id': claim.id,
+  };
+  if (claim.isLate) headers['x-relay-late'] = 'true';
+  if (signingSecrets.length > 0) {
+    // webhook-id is the delivery's id: stable across retries, so receivers can dedupe.
+    const messageId = `msg_${claim.id}`;
+    const timestampS = Math.floor(nowMs / 1000);
+    headers['webhook-id'] = messageId;
+    headers['webhook-timestamp'] = String(timestampS);
+    headers['webhook-signature'] = signStandardWebhook(signingSecrets, messageId, timestampS, body);
+  }
+  return { url: claim.destination, headers, body };
+}

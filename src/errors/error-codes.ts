@@ -1,0 +1,30 @@
+/**
+ * The one registry of error codes the relay answers with. Codes are stable:
+ * clients and scripts match on them, so never rename one; add new ones instead.
+ * `status` is the HTTP status the error handler answers with.
+ */
+export const ERROR_CODES = {
+  INVALID_JSON: { status: 400, description: 'The body is not valid JSON.' },
+  INVALID_REQUEST: { status: 400, description: 'The request does not have the expected shape.' },
+  MISSING_FIELD: { status: 400, description: 'A required field is missing or empty.' },
+  FIELD_TOO_LONG: { status: 400, description: 'A field is longer than its limit.' },
+  INVALID_FIELD: { status: 400, description: 'A field has a value outside its allowed set or format.' },
+  INVALID_SERVER_URI: { status: 400, description: 'server_uri is not an absolute http(s) URL.' },
+  DESTINATION_NOT_ALLOWED: { status: 400, description: 'server_uri does not start with any prefix of RELAY_ALLOWED_DESTINATIONS.' },
+  INVALID_PUSH: { status: 400, description: 'The push body is not a WeChat message the relay can read.' },
+  XML_NOT_ALLOWED: { status: 400, description: 'The XML carries a DOCTYPE, entity or processing instruction, or nests too deep.' },
+  MISSING_TRACE_ID: { status: 400, description: 'A push of an id-keyed event carries no id.' },
+  UNAUTHORIZED: { status: 401, description: 'The API key is missing or wrong.' },
+  SIGNATURE_INVALID: { status: 401, description: 'The WeChat signature does not match the configured token.' },
+  FORBIDDEN: { status: 403, description: 'The caller may not use this API (loopback only without RELAY_API_KEYS).' },
+  NOT_FOUND: { status: 404, description: 'No such resource.' },
+  APP_NOT_CONFIGURED: { status: 404, description: 'No mini program with this appid is configured.' },
+  TRACE_CONFLICT: { status: 409, description: 'The trace_id is already registered to another server_uri.' },
+  BODY_TOO_LARGE: { status: 413, description: 'The body exceeds the size limit of this endpoint.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The content type is not accepted by this endpoint.' },
+  RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time in Retry-After.' },
+  STORAGE_UNAVAILABLE: { status: 503, description: 'The database did not answer in time; nothing was acknowledged.' },
+  INTERNAL: { status: 500, description: 'The relay failed; the log has the details.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { RelayMetrics } from '../metrics/relay-metrics.ts';
+import type { RelayStore } from '../storage/relay-store.ts';
+
+const READY_TIMEOUT_MS = 2000;
+
+/** `/healthz`: the process is up. `/readyz`: storage answers. `/metrics`: Prometheus text. */
+export function registerHealthRoutes(app: FastifyInstance, store: RelayStore, metrics: RelayMetrics): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (request, reply) => {
+    try {
+      await withTimeout(store.ping(), READY_TIMEOUT_MS);
+      return { status: 'ready', storage: { dialect: store.dialect, status: 'ok' } };
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check: storage unreachable');
+      return reply.code(503).send({ status: 'unavailable', storage: { dialect: store.dialect, status: 'unreachable' } });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.render(() => withTimeout(store.countBacklog(Date.now()), READY_TIMEOUT_MS));
+    return reply.type(metrics.contentType).send(text);
+  });
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,56 @@
+import { RelayError } from '../../errors/relay-error.ts';
+import { parseWechatXml } from './safe-xml.ts';
+
+export type PushFormat = 'json' | 'xml';
+
+/** A push as read: its format, its fields, and the exact text to forward. */
+export interface PushMessage {
+  format: PushFormat;
+  fields: Record<string, unknown>;
+  text: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a push body. The console's JSON/XML switch is not signalled in the
+ * request, so the format is sniffed from the first non-blank byte.
+ */
+export function readPushBody(raw: Buffer): PushMessage {
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new RelayError('INVALID_PUSH', 'the body is not valid UTF-8');
+  }
+  // A NUL never occurs in WeChat's JSON or XML, and some databases cannot store it.
+  if (text.includes('\u0000')) throw new RelayError('INVALID_PUSH', 'the body contains a NUL character');
+  const first = text.trimStart().charAt(0);
+  if (first === '{') return { format: 'json', fields: parseJsonObject(text), text };
+  if (first === '<') return { format: 'xml', fields: parseWechatXml(text), text };
+  throw new RelayError('INVALID_PUSH', 'the body is neither a JSON object nor an XML document');
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RelayError('INVALID_PUSH', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RelayError('INVALID_PUSH', 'a JSON push must be an object');
+  return value as Record<string, unknown>;
+}
+
+/** Reads a top-level field as text whatever type the format gave it. */
+export function fieldText(fields: Record<string, unknown>, name: string): string | undefined {
+  const value = fields[name];
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
+/** The content type a business server's WeChat handler expects for this format. */
+export function contentTypeOf(format: PushFormat): string {
+  return format === 'json' ? 'application/json' : 'text/xml; charset=utf-8';
+}

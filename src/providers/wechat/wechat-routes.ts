@@ -1,0 +1,73 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ingestPush, type IngestDeps } from '../../callback/ingest-push.ts';
+import { RelayError, isRelayError } from '../../errors/relay-error.ts';
+import { withTimeout } from '../../http/health-routes.ts';
+import { identifyPush } from './push-identity.ts';
+import { contentTypeOf, readPushBody } from './push-message.ts';
+import { isUrlSignatureValid } from './signature.ts';
+import type { WechatApps } from './wechat-apps.ts';
+
+export interface WechatRouteOptions {
+  apps: WechatApps;
+  ingest: IngestDeps;
+  bodyLimitBytes: number;
+  /** WeChat gives up after 5 s; answer 503 before that so it retries instead of guessing. */
+  storageDeadlineMs: number;
+}
+
+type WechatQuery = Record<string, string | undefined>;
+type WechatRequest = FastifyRequest<{ Params: { appid?: string }; Querystring: WechatQuery }>;
+
+/**
+ * WeChat's message-push endpoint: `GET` verifies the URL, `POST` takes a push and
+ * answers `success` only once it is stored.
+ */
+export async function registerWechatRoutes(app: FastifyInstance, options: WechatRouteOptions): Promise<void> {
+  await app.register(async (scope) => {
+    // WeChat's Content-Type does not say JSON or XML reliably: take raw bytes, sniff later.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body));
+    scope.addHook('onError', async (_request, _reply, error) => {
+      if (!isRelayError(error) || error.statusCode < 500) options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
+    });
+    for (const path of ['/api/wechat', '/api/wechat/:appid']) {
+      scope.get(path, (request: WechatRequest, reply) => verifyUrl(options, request, reply));
+      scope.post(path, { bodyLimit: options.bodyLimitBytes }, (request: WechatRequest, reply) => receivePush(options, request, reply));
+    }
+  });
+}
+
+async function verifyUrl(options: WechatRouteOptions, request: WechatRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const app = options.apps.resolve(request.params.appid);
+  if (!app.token) throw new RelayError('SIGNATURE_INVALID', 'URL verification needs the app\'s token (WECHAT_TOKEN)');
+  if (!isUrlSignatureValid(app.token, request.query)) throw new RelayError('SIGNATURE_INVALID', 'signature does not match the configured token');
+  // WeChat wants the echostr back exactly, as plain text.
+  return reply.type('text/plain; charset=utf-8').send(request.query.echostr ?? '');
+}
+
+async function receivePush(options: WechatRouteOptions, request: WechatRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const app = options.apps.resolve(request.params.appid);
+  if (app.token && !isUrlSignatureValid(app.token, request.query)) throw new RelayError('SIGNATURE_INVALID', 'signature does not match the configured token');
+  if (request.query.encrypt_type === 'aes' && !app.encodingAesKey) {
+    throw new RelayError('INVALID_PUSH', 'this push is encrypted (safe or compatible mode) but no EncodingAESKey is configured for the app');
+  }
+  const raw = request.body;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new RelayError('INVALID_PUSH', 'the push has no body');
+  const message = readPushBody(raw);
+  const identity = identifyPush(message);
+  try {
+    await withTimeout(ingestPush(options.ingest, {
+      appId: app.appId,
+      correlationId: identity.correlationId,
+      dedupeKey: identity.dedupeKey,
+      event: identity.event,
+      contentType: contentTypeOf(message.format),
+      body: message.text,
+      fingerprint: identity.fingerprint,
+    }), options.storageDeadlineMs);
+  } catch (error) {
+    request.log.error({ err: error, app_id: app.appId, trace_id: identity.correlationId }, 'push not stored; answering 503 so WeChat retries');
+    throw new RelayError('STORAGE_UNAVAILABLE', 'the push could not be stored; retry later', { 'retry-after': '1' });
+  }
+  return reply.type('text/plain; charset=utf-8').send('success');
+}

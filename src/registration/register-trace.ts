@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import { RelayError } from '../errors/relay-error.ts';
+import type { RelayMetrics } from '../metrics/relay-metrics.ts';
+import type { RegisterOutcome, RelayStore } from '../storage/relay-store.ts';
+import type { Clock } from '../time/clock.ts';
+import type { RegistrationInput } from './registration-input.ts';
+
+export interface RegisterDeps {
+  store: RelayStore;
+  clock: Clock;
+  metrics: RelayMetrics;
+  logger: Logger;
+  /** Called when a parked callback was adopted and its delivery is due now. */
+  onNewDelivery: () => void;
+  defaultTimeoutS: number;
+  defaultAppId: string;
+  knownAppIds: ReadonlySet<string>;
+}
+
+/** Registers (trace_id → server_uri). Same id and URI again is a no-op; another URI is a conflict. */
+export async function registerTrace(deps: RegisterDeps, input: RegistrationInput): Promise<RegisterOutcome> {
+  const appId = input.appId ?? deps.defaultAppId;
+  if (deps.knownAppIds.size > 0 && !deps.knownAppIds.has(appId)) {
+    throw new RelayError('APP_NOT_CONFIGURED', `app_id ${appId} is not a configured app`);
+  }
+  const now = deps.clock.now();
+  const deadlineAt = now + (input.timeoutS ?? deps.defaultTimeoutS) * 1000;
+  const outcome = await deps.store.register({ appId, traceId: input.traceId, serverUri: input.serverUri, deadlineAt }, now);
+  deps.metrics.registrations.inc({ outcome: outcome.kind });
+  const log = deps.logger.child({ trace_id: input.traceId, app_id: appId });
+  if (outcome.kind === 'conflict') {
+    log.warn('registration refused: trace_id already registered to another server_uri');
+    throw new RelayError('TRACE_CONFLICT', `trace_id ${input.traceId} is already registered to another server_uri`);
+  }
+  if (outcome.kind === 'created') {
+    log.info({ adopted_parked_callback: outcome.adoptedCallback }, 'trace registered');
+    if (outcome.adoptedCallback) deps.onNewDelivery();
+  }
+  return outcome;
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RelayError } from '../errors/relay-error.ts';
+import { parseRegistration } from './registration-input.ts';
+import { registerTrace, type RegisterDeps } from './register-trace.ts';
+import { registrationView, traceDetailView } from './trace-view.ts';
+
+export interface RegistrationRouteOptions {
+  deps: RegisterDeps;
+  guard: (request: FastifyRequest) => void;
+  allowedDestinations: readonly string[];
+  bodyLimitBytes: number;
+}
+
+/** `POST /api/moderate/trace` registers; `GET /api/moderate/trace/<trace_id>` tells its story. */
+export function registerRegistrationRoutes(app: FastifyInstance, options: RegistrationRouteOptions): void {
+  const { deps, guard } = options;
+  app.post('/api/moderate/trace', { bodyLimit: options.bodyLimitBytes, onRequest: async (request) => guard(request) }, async (request, reply) => {
+    const input = parseRegistration(request.body, options.allowedDestinations);
+    const outcome = await registerTrace(deps, input);
+    const created = outcome.kind === 'created';
+    return reply.code(created ? 201 : 200).send(registrationView(outcome.trace, created));
+  });
+
+  app.get<{ Params: { traceId: string }; Querystring: { app_id?: string } }>(
+    '/api/moderate/trace/:traceId',
+    { onRequest: async (request) => guard(request) },
+    async (request) => {
+      const appId = request.query.app_id || deps.defaultAppId;
+      const trace = await deps.store.getTrace(appId, request.params.traceId);
+      if (!trace) throw new RelayError('NOT_FOUND', `no trace ${request.params.traceId} is registered for app ${appId}`);
+      return traceDetailView(trace);
+    },
+  );
+}

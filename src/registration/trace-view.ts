@@ -1,0 +1,64 @@
+import type { TraceDetail, TraceRecord } from '../storage/relay-store.ts';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Hides the password of a server_uri with credentials in it. */
+export function maskServerUri(uri: string): string {
+  return uri.replace(/^(https?:\/\/[^:/@]+):[^@/]*@/, '$1:***@');
+}
+
+/** The short answer to a registration. */
+export function registrationView(trace: TraceRecord, created: boolean): Record<string, unknown> {
+  return {
+    trace_id: trace.traceId,
+    app_id: trace.appId,
+    server_uri: maskServerUri(trace.serverUri),
+    status: trace.status,
+    created,
+    created_at: iso(trace.createdAt),
+    deadline_at: iso(trace.deadlineAt),
+  };
+}
+
+/** The whole story of a trace, as `GET /api/moderate/trace/<id>` answers it. */
+export function traceDetailView(trace: TraceDetail): Record<string, unknown> {
+  return {
+    trace_id: trace.traceId,
+    app_id: trace.appId,
+    server_uri: maskServerUri(trace.serverUri),
+    status: trace.status,
+    error: trace.error,
+    late: trace.isLate,
+    created_at: iso(trace.createdAt),
+    updated_at: iso(trace.updatedAt),
+    deadline_at: iso(trace.deadlineAt),
+    callback: trace.callback && {
+      event: trace.callback.event,
+      received_at: iso(trace.callback.receivedAt),
+      content_type: trace.callback.contentType,
+      duplicates: trace.callback.duplicateCount,
+      body: trace.callback.body,
+    },
+    conflicts: trace.conflicts.map((conflict) => ({ received_at: iso(conflict.receivedAt), body: conflict.body })),
+    deliveries: trace.deliveries.map((delivery) => ({
+      id: delivery.id,
+      kind: delivery.kind,
+      status: delivery.status,
+      late: delivery.isLate,
+      attempt_count: delivery.attemptCount,
+      next_attempt_at: iso(delivery.nextAttemptAt),
+      created_at: iso(delivery.createdAt),
+    })),
+    attempts: trace.attempts.map((attempt) => ({
+      delivery_id: attempt.deliveryId,
+      kind: attempt.kind,
+      attempt: attempt.attempt,
+      at: iso(attempt.startedAt),
+      http_status: attempt.httpStatus,
+      duration_ms: attempt.durationMs,
+      outcome: attempt.outcome,
+      error: attempt.errorMessage,
+      response_excerpt: attempt.responseExcerpt,
+    })),
+  };
+}

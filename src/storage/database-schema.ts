@@ -1,0 +1,75 @@
+/**
+ * Row shapes of the relay's tables, as Kysely sees them. Times are integer
+ * milliseconds since the epoch (passed in from the Clock, never the database's
+ * NOW(), so every dialect and instance agrees); flags are 0/1 integers.
+ */
+export interface TracesTable {
+  id: string;
+  app_id: string;
+  trace_id: string;
+  server_uri: string;
+  status: string;
+  error: string | null;
+  callback_id: string | null;
+  is_late: number;
+  conflict_count: number;
+  created_at: number;
+  updated_at: number;
+  deadline_at: number;
+}
+
+export interface CallbacksTable {
+  id: string;
+  app_id: string;
+  /** The id the push is keyed by (trace_id for media checks); null when it has none. */
+  correlation_id: string | null;
+  /** Unique per app: a repeat of the same push collides here and is never forwarded twice. */
+  dedupe_key: string;
+  event: string;
+  content_type: string;
+  body: string;
+  /** Hash of the push without volatile fields: tells a repeat from a conflicting verdict. */
+  fingerprint: string;
+  state: string;
+  duplicate_count: number;
+  received_at: number;
+  parked_until: number | null;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  trace_pk: string;
+  kind: string;
+  destination: string;
+  callback_id: string | null;
+  content_type: string;
+  body: string;
+  is_late: number;
+  status: string;
+  attempt_count: number;
+  /** When the next attempt is due; while leased, when the lease runs out. */
+  next_attempt_at: number;
+  lease_owner: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  id: string;
+  delivery_id: string;
+  trace_pk: string;
+  attempt_no: number;
+  started_at: number;
+  duration_ms: number;
+  http_status: number | null;
+  outcome: string;
+  error_message: string | null;
+  response_excerpt: string | null;
+}
+
+export interface RelayDatabase {
+  relay_traces: TracesTable;
+  relay_callbacks: CallbacksTable;
+  relay_deliveries: DeliveriesTable;
+  relay_attempts: AttemptsTable;
+}

@@ -1,0 +1,14 @@
+/**
+ * What differs between databases, named as capabilities so the shared store code
+ * never asks "which dialect is this?".
+ */
+export interface DialectTraits {
+  /** Short name for logs, metrics and /readyz. */
+  readonly name: 'sqlite' | 'postgres' | 'mysql';
+  /** `SELECT … FOR UPDATE SKIP LOCKED` lets several instances claim work without blocking each other. */
+  readonly supportsSkipLocked: boolean;
+  /** `INSERT … ON CONFLICT DO NOTHING` (else MySQL's `INSERT IGNORE`). */
+  readonly supportsOnConflict: boolean;
+  /** Column type for push bodies up to the push body limit (MySQL's TEXT stops at 64 KiB). */
+  readonly largeTextType: 'text' | 'mediumtext';
+}

@@ -1,0 +1,56 @@
+import type { DialectTraits } from '../dialect-traits.ts';
+import type { ClaimedDelivery } from '../relay-store.ts';
+import { DeliveryStatus, type DeliveryKind } from '../../delivery/delivery-status.ts';
+import { changedRows, type Db } from './store-context.ts';
+import { num } from './row-mappers.ts';
+
+const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
+
+/**
+ * Leases due deliveries. A leased row's `next_attempt_at` is its lease end, so one
+ * indexed range finds both due retries and leases abandoned by a dead worker.
+ * Each claim is a conditional write on the values just read: a row another
+ * instance claimed in between changes nothing here.
+ */
+export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+  let candidates = db.selectFrom('relay_deliveries')
+    .select(['id', 'status', 'next_attempt_at', 'attempt_count'])
+    .where('status', 'in', OPEN)
+    .where('next_attempt_at', '<=', now)
+    .orderBy('next_attempt_at')
+    .limit(limit);
+  if (traits.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+  const due = await candidates.execute();
+  const claimed: Array<{ id: string; attempt: number }> = [];
+  for (const row of due) {
+    const attempt = num(row.attempt_count) + 1;
+    const result = await db.updateTable('relay_deliveries')
+      .set({ status: DeliveryStatus.delivering, lease_owner: owner, next_attempt_at: now + leaseMs, attempt_count: attempt, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', row.status)
+      .where('next_attempt_at', '=', row.next_attempt_at)
+      .executeTakeFirst();
+    if (changedRows(result) === 1) claimed.push({ id: row.id, attempt });
+  }
+  if (claimed.length === 0) return [];
+  const rows = await db.selectFrom('relay_deliveries as d')
+    .innerJoin('relay_traces as t', 't.id', 'd.trace_pk')
+    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id'])
+    .where('d.id', 'in', claimed.map((claim) => claim.id))
+    .execute();
+  const attemptOf = new Map(claimed.map((claim) => [claim.id, claim.attempt]));
+  return rows.map((row) => ({
+    id: row.id,
+    tracePk: row.trace_pk,
+    appId: row.app_id,
+    traceId: row.trace_id,
+    kind: row.kind as DeliveryKind,
+    destination: row.destination,
+    contentType: row.content_type,
+    body: row.body,
+    isLate: num(row.is_late) === 1,
+    attempt: attemptOf.get(row.id) ?? 1,
+    leaseOwner: owner,
+    createdAt: num(row.created_at),
+  }));
+}

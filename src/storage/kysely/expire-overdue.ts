@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { DialectTraits } from '../dialect-traits.ts';
+import type { TimeoutNoticeBuilder } from '../relay-store.ts';
+import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { TraceError, TraceStatus } from '../../registration/trace-status.ts';
+import { toTraceRecord } from './row-mappers.ts';
+import { changedRows, type Db } from './store-context.ts';
+
+/**
+ * Times out one batch of overdue traces. The read is an index range on
+ * (status, deadline_at), so its cost follows the number expired, not pending.
+ */
+export async function expireOverdue(db: Db, traits: DialectTraits, now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> {
+  let overdue = db.selectFrom('relay_traces').selectAll()
+    .where('status', '=', TraceStatus.pending)
+    .where('deadline_at', '<=', now)
+    .orderBy('deadline_at')
+    .limit(limit);
+  if (traits.supportsSkipLocked) overdue = overdue.forUpdate().skipLocked();
+  let expired = 0;
+  for (const row of await overdue.execute()) {
+    const moved = await db.updateTable('relay_traces')
+      .set({ status: TraceStatus.timedOut, error: TraceError.wxTimeout, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', TraceStatus.pending)
+      .executeTakeFirst();
+    if (changedRows(moved) === 0) continue;
+    const trace = toTraceRecord(row);
+    const message = notice(trace, now);
+    await db.insertInto('relay_deliveries').values({
+      id: randomUUID(),
+      trace_pk: trace.pk,
+      kind: DeliveryKind.timeout,
+      destination: trace.serverUri,
+      callback_id: null,
+      content_type: message.contentType,
+      body: message.body,
+      is_late: 0,
+      status: DeliveryStatus.pending,
+      attempt_count: 0,
+      next_attempt_at: now,
+      lease_owner: null,
+      created_at: now,
+      updated_at: now,
+    }).execute();
+    expired += 1;
+  }
+  return expired;
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { DialectTraits } from '../dialect-traits.ts';
+import { CallbackState, IngestOutcome, type IncomingCallback, type TraceRecord } from '../relay-store.ts';
+import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
+import { selectTrace } from './register-trace.ts';
+import { startCallbackDelivery } from './start-delivery.ts';
+import { insertIgnoring, type Db } from './store-context.ts';
+
+function initialState(input: IncomingCallback, trace: TraceRecord | undefined): CallbackState {
+  if (input.correlationId === null) return CallbackState.unrouted;
+  if (!trace) return CallbackState.parked;
+  // The trace already has another callback (only possible with a non-trace dedupe key).
+  return STATUSES_ACCEPTING_CALLBACK.includes(trace.status) ? CallbackState.matched : CallbackState.conflict;
+}
+
+/**
+ * Stores a push exactly once per (app, dedupe key). A repeat with the same
+ * fingerprint only bumps a counter; one with another fingerprint is kept as a
+ * conflict on the trace and never forwarded.
+ */
+export async function ingestCallback(db: Db, traits: DialectTraits, input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> {
+  const trace = input.correlationId === null ? undefined : await selectTrace(db, input.appId, input.correlationId);
+  const state = initialState(input, trace);
+  const id = randomUUID();
+  const row = {
+    id,
+    app_id: input.appId,
+    correlation_id: input.correlationId,
+    dedupe_key: input.dedupeKey,
+    event: input.event,
+    content_type: input.contentType,
+    body: input.body,
+    fingerprint: input.fingerprint,
+    state,
+    duplicate_count: 0,
+    received_at: now,
+    parked_until: state === CallbackState.parked ? parkedUntil : null,
+  };
+  if (!(await insertIgnoring(db, traits, 'relay_callbacks', row))) return recordRepeat(db, traits, input, row, now);
+  if (state === CallbackState.unrouted) return IngestOutcome.unrouted;
+  if (state === CallbackState.parked) return IngestOutcome.parked;
+  if (state === CallbackState.conflict || !trace) return noteConflict(db, trace, IngestOutcome.conflict);
+  const { started, isLate } = await startCallbackDelivery(db, trace, row, now);
+  if (!started) {
+    await db.updateTable('relay_callbacks').set({ state: CallbackState.conflict }).where('id', '=', id).execute();
+    return noteConflict(db, trace, IngestOutcome.conflict);
+  }
+  return isLate ? IngestOutcome.late : IngestOutcome.forwarded;
+}
+
+async function recordRepeat(db: Db, traits: DialectTraits, input: IncomingCallback, row: { id: string } & Record<string, unknown>, now: number): Promise<IngestOutcome> {
+  const original = await db.selectFrom('relay_callbacks').select(['id', 'fingerprint'])
+    .where('app_id', '=', input.appId).where('dedupe_key', '=', input.dedupeKey).executeTakeFirstOrThrow();
+  if (original.fingerprint === input.fingerprint) {
+    await db.updateTable('relay_callbacks').set((eb) => ({ duplicate_count: eb('duplicate_count', '+', 1) })).where('id', '=', original.id).execute();
+    return IngestOutcome.duplicate;
+  }
+  // Keep each distinct conflicting verdict once, for the record.
+  const conflictRow = { ...row, dedupe_key: `${input.dedupeKey}#${input.fingerprint}`, state: CallbackState.conflict, parked_until: null, received_at: now };
+  await insertIgnoring(db, traits, 'relay_callbacks', conflictRow as never);
+  const trace = input.correlationId === null ? undefined : await selectTrace(db, input.appId, input.correlationId);
+  return noteConflict(db, trace, IngestOutcome.conflict);
+}
+
+async function noteConflict(db: Db, trace: TraceRecord | undefined, outcome: IngestOutcome): Promise<IngestOutcome> {
+  if (trace) {
+    await db.updateTable('relay_traces').set((eb) => ({ conflict_count: eb('conflict_count', '+', 1) })).where('id', '=', trace.pk).execute();
+  }
+  return outcome;
+}

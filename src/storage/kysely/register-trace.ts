@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { DialectTraits } from '../dialect-traits.ts';
+import { CallbackState, type NewRegistration, type RegisterOutcome, type TraceRecord } from '../relay-store.ts';
+import { TraceStatus } from '../../registration/trace-status.ts';
+import { toTraceRecord } from './row-mappers.ts';
+import { startCallbackDelivery } from './start-delivery.ts';
+import { insertIgnoring, type Db } from './store-context.ts';
+
+export async function selectTrace(db: Db, appId: string, traceId: string): Promise<TraceRecord | undefined> {
+  const row = await db.selectFrom('relay_traces').selectAll().where('app_id', '=', appId).where('trace_id', '=', traceId).executeTakeFirst();
+  return row ? toTraceRecord(row) : undefined;
+}
+
+/** Inserts the trace unless (app, trace_id) exists, then adopts a parked callback for it. */
+export async function registerTrace(db: Db, traits: DialectTraits, input: NewRegistration, now: number): Promise<RegisterOutcome> {
+  const row = {
+    id: randomUUID(),
+    app_id: input.appId,
+    trace_id: input.traceId,
+    server_uri: input.serverUri,
+    status: TraceStatus.pending,
+    error: null,
+    callback_id: null,
+    is_late: 0,
+    conflict_count: 0,
+    created_at: now,
+    updated_at: now,
+    deadline_at: input.deadlineAt,
+  };
+  const inserted = await insertIgnoring(db, traits, 'relay_traces', row);
+  if (!inserted) {
+    const existing = await selectTrace(db, input.appId, input.traceId);
+    if (!existing) throw new Error('trace vanished between insert and read');
+    return { kind: existing.serverUri === input.serverUri ? 'existing' : 'conflict', trace: existing };
+  }
+  const trace = toTraceRecord(row);
+  const parked = await db.selectFrom('relay_callbacks')
+    .select(['id', 'content_type', 'body'])
+    .where('app_id', '=', input.appId)
+    .where('correlation_id', '=', input.traceId)
+    .where('state', '=', CallbackState.parked)
+    .where('parked_until', '>=', now)
+    .orderBy('received_at')
+    .limit(1)
+    .executeTakeFirst();
+  if (!parked) return { kind: 'created', trace, adoptedCallback: false };
+  const { started } = await startCallbackDelivery(db, trace, parked, now);
+  const adopted = started ? await selectTrace(db, input.appId, input.traceId) : trace;
+  return { kind: 'created', trace: adopted ?? trace, adoptedCallback: started };
+}

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import type { DialectTraits } from '../dialect-traits.ts';
+import * as initial from './0001-initial.ts';
+
+export interface RelayMigration {
+  /** Sortable, never reused: shipped migrations are never edited, only followed by new ones. */
+  readonly name: string;
+  up(db: Kysely<unknown>, traits: DialectTraits): Promise<void>;
+}
+
+export const MIGRATIONS: readonly RelayMigration[] = [
+  { name: '0001-initial', up: initial.up },
+];

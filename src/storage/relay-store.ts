@@ -1,0 +1,170 @@
+import type { AttemptOutcome, DeliveryKind, DeliveryStatus } from '../delivery/delivery-status.ts';
+import type { TraceError, TraceStatus } from '../registration/trace-status.ts';
+
+/**
+ * The relay's storage, in the relay's words. Every method is its own transaction
+ * and every state change a conditional write, so any number of instances can share
+ * one database. No driver type crosses this interface. Times are epoch ms from the
+ * caller's Clock.
+ */
+export interface RelayStore {
+  readonly dialect: string;
+  /** Applies pending migrations. */
+  migrate(): Promise<void>;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  /** Registers a trace; adopts a parked callback for it in the same transaction. */
+  register(input: NewRegistration, now: number): Promise<RegisterOutcome>;
+  /** Stores a push durably and, when its trace is known, creates its delivery. */
+  ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome>;
+  /** Leases up to `limit` due deliveries (pending and due, or leased with the lease run out). */
+  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+  /** Records an attempt and applies its verdict if `claim` still holds the lease. */
+  completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean>;
+  /** Times out up to `limit` pending traces past their deadline, creating their notices. */
+  expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number>;
+  /** Matches parked callbacks whose trace has since been registered (closes a cross-instance race). */
+  adoptParkedCallbacks(now: number, limit: number): Promise<number>;
+  /** Marks parked callbacks past their grace window as expired (kept, not forwarded). */
+  expireParked(now: number, limit: number): Promise<number>;
+  /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
+  nextDueAt(): Promise<number | null>;
+  getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
+  countBacklog(now: number): Promise<Backlog>;
+  close(): Promise<void>;
+}
+
+export interface NewRegistration {
+  appId: string;
+  traceId: string;
+  serverUri: string;
+  deadlineAt: number;
+}
+
+export type RegisterOutcome =
+  | { kind: 'created'; trace: TraceRecord; adoptedCallback: boolean }
+  | { kind: 'existing'; trace: TraceRecord }
+  | { kind: 'conflict'; trace: TraceRecord };
+
+export interface IncomingCallback {
+  appId: string;
+  /** The id the push is keyed by; null for pushes that carry none. */
+  correlationId: string | null;
+  dedupeKey: string;
+  event: string;
+  contentType: string;
+  body: string;
+  fingerprint: string;
+}
+
+export const IngestOutcome = {
+  forwarded: 'forwarded',
+  late: 'late',
+  parked: 'parked',
+  duplicate: 'duplicate',
+  conflict: 'conflict',
+  unrouted: 'unrouted',
+} as const;
+export type IngestOutcome = (typeof IngestOutcome)[keyof typeof IngestOutcome];
+
+export const CallbackState = {
+  /** Forwarded (or being forwarded) to its trace's server. */
+  matched: 'matched',
+  /** No registration yet: waits `parked_until` for one. */
+  parked: 'parked',
+  /** The grace window ran out with no registration; kept for the record. */
+  expired: 'expired',
+  /** Carries no correlation id. */
+  unrouted: 'unrouted',
+  /** A repeat of a forwarded push with a different verdict; recorded, not forwarded. */
+  conflict: 'conflict',
+} as const;
+export type CallbackState = (typeof CallbackState)[keyof typeof CallbackState];
+
+export interface TraceRecord {
+  pk: string;
+  appId: string;
+  traceId: string;
+  serverUri: string;
+  status: TraceStatus;
+  error: TraceError | null;
+  /** The callback forwarded for this trace, once one arrived. */
+  callbackId: string | null;
+  isLate: boolean;
+  conflictCount: number;
+  createdAt: number;
+  updatedAt: number;
+  deadlineAt: number;
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  tracePk: string;
+  appId: string;
+  traceId: string;
+  kind: DeliveryKind;
+  destination: string;
+  contentType: string;
+  body: string;
+  isLate: boolean;
+  /** 1 for the first attempt. */
+  attempt: number;
+  leaseOwner: string;
+  createdAt: number;
+}
+
+export interface AttemptRecord {
+  startedAt: number;
+  durationMs: number;
+  httpStatus: number | null;
+  outcome: AttemptOutcome;
+  errorMessage: string | null;
+  responseExcerpt: string | null;
+}
+
+export type AttemptVerdict =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; nextAttemptAt: number }
+  | { kind: 'failed'; traceError: TraceError };
+
+export type TimeoutNoticeBuilder = (trace: TraceRecord, now: number) => { contentType: string; body: string };
+
+export interface AttemptView extends AttemptRecord {
+  deliveryId: string;
+  kind: DeliveryKind;
+  attempt: number;
+}
+
+export interface DeliveryView {
+  id: string;
+  kind: DeliveryKind;
+  status: DeliveryStatus;
+  destination: string;
+  isLate: boolean;
+  attemptCount: number;
+  nextAttemptAt: number | null;
+  createdAt: number;
+}
+
+export interface CallbackView {
+  id: string;
+  event: string;
+  state: CallbackState;
+  contentType: string;
+  body: string;
+  receivedAt: number;
+  duplicateCount: number;
+}
+
+export interface TraceDetail extends TraceRecord {
+  callback: CallbackView | null;
+  conflicts: CallbackView[];
+  deliveries: DeliveryView[];
+  attempts: AttemptView[];
+}
+
+export interface Backlog {
+  pendingTraces: number;
+  parkedCallbacks: number;
+  openDeliveries: number;
+}
