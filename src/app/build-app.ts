@@ -105,6 +105,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     return503OnClosing: true,
+    // Trace ids run to 128 characters, URL-encoded up to three times that.
+    routerOptions: { maxParamLength: 512 },
   });
   installErrorHandler(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
