@@ -54,7 +54,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const worker = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
-    leaseMs: config.attemptTimeoutMs + 30_000,
+    // Longer than any attempt can take, with room to record it; then another pass may take over.
+    leaseMs: 2 * config.attemptTimeoutMs + 1000,
     pollIntervalMs: 1000,
     policy: { scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2 },
     signingSecrets: config.signingSecrets,

@@ -49,10 +49,10 @@ export class DeadlineSweeper {
     const { store, clock, metrics } = this.#deps;
     const stopTimer = metrics.sweepDuration.startTimer();
     const batch = this.#options.batchSize;
-    let created = 0;
-    let expired = 0;
+    let created: number;
+    let expired: number;
     try {
-      created += await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#abort.signal);
+      created = await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#abort.signal);
       expired = await drain((limit) => store.expireOverdue(clock.now(), limit, buildTimeoutNotice), batch, this.#abort.signal);
       await drain((limit) => store.expireParked(clock.now(), limit), batch, this.#abort.signal);
     } finally {

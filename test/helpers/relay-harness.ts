@@ -54,11 +54,11 @@ export async function send(method: 'GET' | 'POST', url: string, body?: string | 
     body: isObject ? JSON.stringify(body) : body,
   });
   const text = await response.body.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    parsed = undefined;
+    // Not JSON (e.g. WeChat's plain `success`): callers read `text`.
   }
   return { status: response.statusCode, headers: response.headers, body: parsed, text };
 }

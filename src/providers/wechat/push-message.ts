@@ -34,12 +34,22 @@ export function readPushBody(raw: Buffer): PushMessage {
 function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text, keepLargeIntegersExact);
   } catch (error) {
     throw new RelayError('INVALID_PUSH', `the body is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RelayError('INVALID_PUSH', 'a JSON push must be an object');
   return value as Record<string, unknown>;
+}
+
+/**
+ * WeChat's MsgId is a 64-bit integer sent as a JSON number; as a double it would
+ * round, and two messages could share a dedupe key. Keep such numbers as their
+ * source text (the forwarded body is the raw bytes, so nothing changes there).
+ */
+function keepLargeIntegersExact(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source) return context.source;
+  return value;
 }
 
 /** Reads a top-level field as text whatever type the format gave it. */
