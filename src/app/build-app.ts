@@ -13,6 +13,7 @@ import { RelayMetrics } from '../metrics/relay-metrics.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
+import { registerReplayRoutes } from '../replay/replay-routes.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
@@ -112,12 +113,14 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   installErrorHandler(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics);
+  const guard = createAccessGuard(config.apiKeys);
   registerRegistrationRoutes(server, {
     deps: { ...deps, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
-    guard: createAccessGuard(config.apiKeys),
+    guard,
     allowedDestinations: config.allowedDestinations,
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
+  registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });
   await registerWechatRoutes(server, {
     apps,
     ingest: { ...deps, parkedGraceS: config.parkedGraceS },

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, description: 'No such resource.' },
   APP_NOT_CONFIGURED: { status: 404, description: 'No mini program with this appid is configured.' },
   TRACE_CONFLICT: { status: 409, description: 'The trace_id is already registered to another server_uri.' },
+  NOTHING_TO_REPLAY: { status: 409, description: 'The trace is still pending: no verdict arrived and it has not timed out.' },
+  DELIVERY_IN_PROGRESS: { status: 409, description: 'The trace\'s verdict is being delivered; replay it once that finishes.' },
   BODY_TOO_LARGE: { status: 413, description: 'The body exceeds the size limit of this endpoint.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The content type is not accepted by this endpoint.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time in Retry-After.' },
