@@ -6,6 +6,7 @@ import type { RelayConfig } from '../config/config-schema.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
+import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
@@ -25,6 +26,8 @@ export interface RelayDeps {
   store?: RelayStore;
   clock?: Clock;
   logger?: Logger;
+  /** Resolver behind the destination address check; default `dns.lookup` (tests inject one). */
+  lookup?: LookupFunction;
 }
 
 export interface RelayApp {
@@ -51,7 +54,11 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const store = deps.store ?? openStore(config);
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const sender = new HttpSender({ attemptTimeoutMs: config.attemptTimeoutMs });
+  const sender = new HttpSender({
+    attemptTimeoutMs: config.attemptTimeoutMs,
+    destinationRules: { allowedPrefixes: config.allowedDestinations, blockPrivate: config.blockPrivateDestinations },
+    lookup: deps.lookup,
+  });
   const worker = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
@@ -118,6 +125,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     deps: { ...deps, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
     guard,
     allowedDestinations: config.allowedDestinations,
+    blockPrivateDestinations: config.blockPrivateDestinations,
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
   registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });

@@ -44,6 +44,8 @@ export const RelayConfigSchema = Type.Object({
   signingSecrets: Type.Array(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
   /** URL prefixes a server_uri must start with; empty = any. */
   allowedDestinations: Type.Array(Type.String({ minLength: 1 })),
+  /** Also refuse loopback, private, link-local, ULA and other non-public destinations (checked on the address connected to). Default false. */
+  blockPrivateDestinations: Type.Boolean(),
   /** Which loops this instance runs, so instances can specialise. */
   roles: Type.Object({ api: Type.Boolean(), worker: Type.Boolean(), sweeper: Type.Boolean() }),
   /** Run migrations at start. Default true. */

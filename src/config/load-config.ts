@@ -21,6 +21,7 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   apiKeys: [],
   signingSecrets: [],
   allowedDestinations: [],
+  blockPrivateDestinations: false,
   roles: { api: true, worker: true, sweeper: true },
   migrateOnStart: true,
   sqliteSynchronous: 'full',

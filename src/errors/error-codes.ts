@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   INVALID_FIELD: { status: 400, description: 'A field has a value outside its allowed set or format.' },
   INVALID_SERVER_URI: { status: 400, description: 'server_uri is not an absolute http(s) URL.' },
   DESTINATION_NOT_ALLOWED: { status: 400, description: 'server_uri does not start with any prefix of RELAY_ALLOWED_DESTINATIONS.' },
+  DESTINATION_BLOCKED: { status: 400, description: 'server_uri points where the relay never sends: a cloud metadata address, or with RELAY_BLOCK_PRIVATE_DESTINATIONS a non-public address or a URL with credentials.' },
   INVALID_PUSH: { status: 400, description: 'The push body is not a WeChat message the relay can read.' },
   XML_NOT_ALLOWED: { status: 400, description: 'The XML carries a DOCTYPE, entity or processing instruction, or nests too deep.' },
   MISSING_TRACE_ID: { status: 400, description: 'A push of an id-keyed event carries no id.' },

@@ -8,6 +8,8 @@ export interface RegistrationRouteOptions {
   deps: RegisterDeps;
   guard: (request: FastifyRequest) => void;
   allowedDestinations: readonly string[];
+  /** RELAY_BLOCK_PRIVATE_DESTINATIONS: refuse non-public literal addresses and URL credentials. */
+  blockPrivateDestinations?: boolean;
   bodyLimitBytes: number;
 }
 
@@ -15,7 +17,7 @@ export interface RegistrationRouteOptions {
 export function registerRegistrationRoutes(app: FastifyInstance, options: RegistrationRouteOptions): void {
   const { deps, guard } = options;
   app.post('/api/moderate/trace', { bodyLimit: options.bodyLimitBytes, onRequest: async (request) => guard(request) }, async (request, reply) => {
-    const input = parseRegistration(request.body, options.allowedDestinations);
+    const input = parseRegistration(request.body, options.allowedDestinations, options.blockPrivateDestinations);
     const outcome = await registerTrace(deps, input);
     const created = outcome.kind === 'created';
     return reply.code(created ? 201 : 200).send(registrationView(outcome.trace, created));
