@@ -120,7 +120,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   installErrorHandler(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics);
-  const guard = createAccessGuard(config.apiKeys);
+  const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys);
   registerRegistrationRoutes(server, {
     deps: { ...deps, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
     guard,

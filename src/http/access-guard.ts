@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { ScopedApiKey } from '../config/config-schema.ts';
 import { RelayError } from '../errors/relay-error.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -11,6 +12,15 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 export interface AccessIdentity {
   /** `key:<id>` for an API key, `loopback` when no keys are configured. */
   readonly actor: string;
+  /** Limits of a scoped key; absent = may do anything the API offers. */
+  readonly scope?: AccessScope;
+}
+
+export interface AccessScope {
+  /** App ids the key may use; absent = any. */
+  readonly appIds?: readonly string[];
+  /** URL prefixes its server_uris must be under; absent = any. */
+  readonly destinationPrefixes?: readonly string[];
 }
 
 /** A key's public name: the configured id, or a short digest that does not reveal the key. */
@@ -31,8 +41,14 @@ export type AccessGuard = (request: FastifyRequest) => AccessIdentity;
  * Guards the registration and admin APIs: a Bearer key from RELAY_API_KEYS, or,
  * when no keys are configured, a loopback client only.
  */
-export function createAccessGuard(apiKeys: readonly string[]): AccessGuard {
-  const keys = apiKeys.map((key) => ({ digest: digest(key), identity: { actor: `key:${keyIdOf(key)}` } }));
+export function createAccessGuard(apiKeys: readonly string[], scopedKeys: readonly ScopedApiKey[] = []): AccessGuard {
+  const keys = [
+    ...apiKeys.map((key) => ({ digest: digest(key), identity: { actor: `key:${keyIdOf(key)}` } as AccessIdentity })),
+    ...scopedKeys.map((item) => ({
+      digest: item.keySha256 ? Buffer.from(item.keySha256, 'hex') : digest(item.key ?? ''),
+      identity: { actor: `key:${item.id}`, scope: { appIds: item.appIds, destinationPrefixes: item.destinationPrefixes } } as AccessIdentity,
+    })),
+  ];
   return (request) => {
     const identity = identify(request, keys);
     identities.set(request, identity);
@@ -47,7 +63,7 @@ function identify(request: FastifyRequest, keys: ReadonlyArray<{ digest: Buffer;
   }
   const header = request.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) throw new RelayError('UNAUTHORIZED', 'send Authorization: Bearer <key> with a key from RELAY_API_KEYS', { 'www-authenticate': 'Bearer' });
+  if (!match?.[1]) throw new RelayError('UNAUTHORIZED', 'send Authorization: Bearer <key> with a key from RELAY_API_KEYS or the config file', { 'www-authenticate': 'Bearer' });
   const given = digest(match[1]);
   // Check every key so the time taken does not tell which one was close.
   let found: AccessIdentity | undefined;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { buildTimeoutNotice } from '../deadline/timeout-notice.ts';
 import { RelayError } from '../errors/relay-error.ts';
 import { identityOf, type AccessGuard } from '../http/access-guard.ts';
+import { assertMayUseApp, assertMayUseDestination, assertUnscoped, scopedAppIds } from '../http/access-scope.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import type { Clock } from '../time/clock.ts';
@@ -31,9 +32,15 @@ export function registerReplayRoutes(app: FastifyInstance, options: ReplayRouteO
   const onRequest = async (request: Parameters<AccessGuard>[0]) => { guard(request); };
 
   app.post<ReplayRequest>('/api/moderate/trace/:traceId/replay', { onRequest, bodyLimit: 1024 }, async (request, reply) => {
-    const { actor } = identityOf(request);
+    const identity = identityOf(request);
+    const { actor } = identity;
     const appId = request.query.app_id || options.defaultAppId;
     const traceId = request.params.traceId;
+    assertMayUseApp(identity, appId);
+    if (identity.scope?.destinationPrefixes) {
+      const known = await store.getTrace(appId, traceId);
+      if (known) assertMayUseDestination(identity, known.serverUri);
+    }
     const outcome = await store.replayTrace(appId, traceId, actor, clock.now(), buildTimeoutNotice);
     if (outcome.kind === 'not_found') throw new RelayError('NOT_FOUND', `no trace ${traceId} is registered for app ${appId}`);
     if (outcome.kind === 'nothing_to_replay') throw new RelayError('NOTHING_TO_REPLAY', `trace ${traceId} is still pending: it has no verdict and has not timed out`);
@@ -45,11 +52,14 @@ export function registerReplayRoutes(app: FastifyInstance, options: ReplayRouteO
   });
 
   app.post('/api/admin/redrive', { onRequest, bodyLimit: 4096 }, async (request) => {
-    const { actor } = identityOf(request);
+    const identity = identityOf(request);
+    const { actor } = identity;
     const input = parseRedriveRequest(request.body);
     const filter = {
-      appIds: input.appId === undefined ? undefined : [input.appId],
+      appIds: scopedAppIds(identity, input.appId),
       destinationPrefix: input.destinationPrefix,
+      // Normalised (origin + "/") so a prefix cannot match a look-alike host in SQL.
+      scopePrefixes: identity.scope?.destinationPrefixes?.map((prefix) => new URL(prefix).href),
       since: input.since,
       until: input.until,
     };
@@ -60,6 +70,7 @@ export function registerReplayRoutes(app: FastifyInstance, options: ReplayRouteO
   });
 
   app.get<{ Querystring: { limit?: string; before?: string } }>('/api/admin/audit', { onRequest }, async (request) => {
+    assertUnscoped(identityOf(request));
     const limit = Math.min(Math.max(Number(request.query.limit ?? 100) || 100, 1), 1000);
     const before = request.query.before ? Date.parse(request.query.before) : undefined;
     if (before !== undefined && Number.isNaN(before)) throw new RelayError('INVALID_FIELD', 'before must be an ISO 8601 time');
