@@ -6,6 +6,8 @@ import type { RelayConfig } from '../config/config-schema.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
+import { DestinationHealth, type CircuitStateName } from '../delivery/destination-health.ts';
+import { registerDestinationRoutes } from '../delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
@@ -59,22 +61,31 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     destinationRules: { allowedPrefixes: config.allowedDestinations, blockPrivate: config.blockPrivateDestinations },
     lookup: deps.lookup,
   });
+  const health = config.roles.worker ? new DestinationHealth({
+    concurrencyPerOrigin: config.destinationConcurrency,
+    breakerFailures: config.breakerFailures,
+    breakerCooldownMs: config.breakerCooldownMs,
+  }) : undefined;
+  if (health) watchDestinations(health, metrics);
   const worker = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
     // Longer than any attempt can take, with room to record it; then another pass may take over.
     leaseMs: 2 * config.attemptTimeoutMs + 1000,
     pollIntervalMs: 1000,
-    policy: { scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2 },
+    policy: {
+      scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2,
+      retryBudgetMs: config.retryBudgetS === undefined ? undefined : config.retryBudgetS * 1000,
+    },
     signingSecrets: config.signingSecrets,
-  }, { store, sender, clock, logger, metrics }) : undefined;
+  }, { store, sender, clock, logger, metrics, health }) : undefined;
   // Without a local worker, another instance's poll picks the delivery up.
   const onNewDelivery = () => worker?.wake();
   const sweeper = config.roles.sweeper ? new DeadlineSweeper(
     { intervalMs: config.sweepIntervalMs, batchSize: 500 },
     { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
   ) : undefined;
-  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery });
+  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health });
 
   let isClosed = false;
   return {
@@ -103,6 +114,19 @@ interface ServerDeps {
   logger: Logger;
   metrics: RelayMetrics;
   onNewDelivery: () => void;
+  health: DestinationHealth | undefined;
+}
+
+const CIRCUIT_GAUGE: Record<CircuitStateName, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** Copies each origin's circuit into the metrics at every scrape. */
+function watchDestinations(health: DestinationHealth, metrics: RelayMetrics): void {
+  metrics.onRender(() => {
+    for (const item of health.states()) {
+      metrics.circuitState.set({ origin: item.origin }, CIRCUIT_GAUGE[item.state]);
+      metrics.destinationInFlight.set({ origin: item.origin }, item.inFlight);
+    }
+  });
 }
 
 async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<FastifyInstance> {
@@ -129,6 +153,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
   registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });
+  registerDestinationRoutes(server, deps.health, guard);
   await registerWechatRoutes(server, {
     apps,
     ingest: { ...deps, parkedGraceS: config.parkedGraceS },

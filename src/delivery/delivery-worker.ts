@@ -7,6 +7,7 @@ import { buildForwardRequest } from './forward-request.ts';
 import type { HttpSender, SendResult } from './http-sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
 import { Waker } from './waker.ts';
+import type { DestinationHealth } from './destination-health.ts';
 
 export interface DeliveryWorkerOptions {
   owner: string;
@@ -26,6 +27,8 @@ export interface DeliveryWorkerDeps {
   logger: Logger;
   metrics: RelayMetrics;
   random?: () => number;
+  /** Per-origin concurrency cap and circuit breaker; absent = every claim is sent. */
+  health?: DestinationHealth;
 }
 
 /**
@@ -96,18 +99,41 @@ export class DeliveryWorker {
   }
 
   async #deliver(claim: ClaimedDelivery): Promise<void> {
+    const gate = this.#deps.health?.enter(claim.destination);
+    if (gate && !gate.isOpen) return this.#postpone(claim, gate.retryAt, gate.reason);
+    try {
+      await this.#attempt(claim, gate ? gate.send : (run) => run());
+    } finally {
+      if (gate) gate.release();
+    }
+  }
+
+  /** Hands the claim back unsent: not an attempt, so nothing is recorded against the delivery. */
+  async #postpone(claim: ClaimedDelivery, retryAt: number, reason: string): Promise<void> {
+    this.#deps.metrics.postponed.inc({ reason });
+    try {
+      await this.#deps.store.releaseClaim(claim, retryAt, this.#deps.clock.now());
+    } catch (error) {
+      // The lease runs out and the delivery is claimed again: nothing is lost.
+      this.#deps.logger.warn({ err: error, delivery_id: claim.id }, 'could not hand a postponed delivery back');
+    }
+  }
+
+  async #attempt(claim: ClaimedDelivery, guarded: (run: () => Promise<SendResult>) => Promise<SendResult | 'postponed'>): Promise<void> {
     const { store, sender, clock, metrics } = this.#deps;
     const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind });
     const startedAt = clock.now();
     let result: SendResult;
     try {
-      result = await sender.send(buildForwardRequest(claim, this.#options.signingSecrets, startedAt), () => clock.now());
+      const sent = await guarded(() => sender.send(buildForwardRequest(claim, this.#options.signingSecrets, startedAt), () => clock.now()));
+      if (sent === 'postponed') return this.#postpone(claim, clock.now() + 1000, 'circuit_half_open');
+      result = sent;
     } catch (error) {
       logger.error({ err: error }, 'could not build or send the forward');
       result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: 'the relay could not send this delivery', responseExcerpt: null };
     }
     const now = clock.now();
-    const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)());
+    const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)(), claim.deadlineAt);
     metrics.attempts.inc({ outcome: result.outcome });
     metrics.attemptDuration.observe({ outcome: result.outcome }, result.durationMs / 1000);
     try {

@@ -19,6 +19,11 @@ export interface RelayStore {
   ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome>;
   /** Leases up to `limit` due deliveries (pending and due, or leased with the lease run out). */
   claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Gives a claimed delivery back unsent (its destination's circuit is open or busy):
+   * due again at `retryAt`, the claim's attempt not counted. False if the lease was lost.
+   */
+  releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean>;
   /** Records an attempt and applies its verdict if `claim` still holds the lease. */
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean>;
   /** Times out up to `limit` pending traces past their deadline, creating their notices. */
@@ -166,6 +171,8 @@ export interface ClaimedDelivery {
   attempt: number;
   leaseOwner: string;
   createdAt: number;
+  /** The trace's deadline, epoch ms: the retry budget counts from it. */
+  deadlineAt?: number;
 }
 
 export interface AttemptRecord {

@@ -35,7 +35,7 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
   if (claimed.length === 0) return [];
   const rows = await db.selectFrom('relay_deliveries as d')
     .innerJoin('relay_traces as t', 't.id', 'd.trace_pk')
-    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id'])
+    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id', 't.deadline_at'])
     .where('d.id', 'in', claimed.map((claim) => claim.id))
     .execute();
   const attemptOf = new Map(claimed.map((claim) => [claim.id, claim.attempt]));
@@ -52,5 +52,6 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
     attempt: attemptOf.get(row.id) ?? 1,
     leaseOwner: owner,
     createdAt: num(row.created_at),
+    deadlineAt: num(row.deadline_at),
   }));
 }

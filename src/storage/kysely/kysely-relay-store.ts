@@ -18,6 +18,7 @@ import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
 import { registerTrace } from './register-trace.ts';
 import { num } from './row-mappers.ts';
+import { changedRows } from './store-context.ts';
 import { runMigrations } from './run-migrations.ts';
 
 /**
@@ -53,6 +54,17 @@ export class KyselyRelayStore implements RelayStore {
 
   claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
     return this.#db.transaction().execute((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit));
+  }
+
+  async releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> {
+    const result = await this.#db.updateTable('relay_deliveries')
+      .set({ status: DeliveryStatus.pending, lease_owner: null, next_attempt_at: retryAt, attempt_count: claim.attempt - 1, updated_at: now })
+      .where('id', '=', claim.id)
+      .where('status', '=', DeliveryStatus.delivering)
+      .where('lease_owner', '=', claim.leaseOwner)
+      .where('attempt_count', '=', claim.attempt)
+      .executeTakeFirst();
+    return changedRows(result) === 1;
   }
 
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> {
