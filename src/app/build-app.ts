@@ -11,6 +11,7 @@ import { registerDestinationRoutes } from '../delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
+import { registerSecurityPlugins } from '../http/security-plugins.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
@@ -135,13 +136,14 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     // The relay logs what matters (push stored, attempt made) itself; a line per request is noise.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.registrationBodyLimitBytes,
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
     return503OnClosing: true,
     // Trace ids run to 128 characters, URL-encoded up to three times that.
     routerOptions: { maxParamLength: 512 },
   });
   installErrorHandler(server);
+  await registerSecurityPlugins(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics);
   const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys);
@@ -150,6 +152,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     guard,
     allowedDestinations: config.allowedDestinations,
     blockPrivateDestinations: config.blockPrivateDestinations,
+    rateLimitPerMinute: config.registrationRateLimitPerMinute,
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
   registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });

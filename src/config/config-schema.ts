@@ -80,6 +80,10 @@ export const RelayConfigSchema = Type.Object({
   migrateOnStart: Type.Boolean(),
   /** SQLite `synchronous` pragma: `full` survives power loss, `normal` only process crashes. */
   sqliteSynchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')]),
+  /** Registrations per minute per API key (per instance); 0 = no limit. Default 3000. */
+  registrationRateLimitPerMinute: Type.Integer({ minimum: 0 }),
+  /** Longest a request may take to arrive, and longest a connection may sit idle, ms. Default 30000. */
+  requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
   /** Body limit of the registration API, bytes. Default 16 KiB. */
   registrationBodyLimitBytes: Type.Integer({ minimum: 256 }),
   /** Body limit of the push endpoint, bytes. Default 1 MiB. */

@@ -64,6 +64,8 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_ROLES', 'roles', (_n, text) => roles(text)],
   ['RELAY_MIGRATE_ON_START', 'migrateOnStart', boolean],
   ['RELAY_SQLITE_SYNCHRONOUS', 'sqliteSynchronous', (_n, text) => text.trim().toLowerCase()],
+  ['RELAY_REGISTRATION_RATE_LIMIT', 'registrationRateLimitPerMinute', integer],
+  ['RELAY_REQUEST_TIMEOUT_MS', 'requestTimeoutMs', integer],
   ['RELAY_REGISTRATION_BODY_LIMIT_BYTES', 'registrationBodyLimitBytes', integer],
   ['RELAY_PUSH_BODY_LIMIT_BYTES', 'pushBodyLimitBytes', integer],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],

@@ -29,6 +29,8 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   roles: { api: true, worker: true, sweeper: true },
   migrateOnStart: true,
   sqliteSynchronous: 'full',
+  registrationRateLimitPerMinute: 3000,
+  requestTimeoutMs: 30_000,
   registrationBodyLimitBytes: 16 * 1024,
   pushBodyLimitBytes: 1024 * 1024,
   logLevel: 'info',
