@@ -145,10 +145,11 @@ export class DestinationHealth {
   }
 }
 
-/** scheme://host:port, the unit a server lives or dies by. */
+/** scheme://host:port, the unit a server lives or dies by (for `tunnel://name/…`, the tunnel's name). */
 export function originOf(url: string): string {
   try {
-    return new URL(url).origin;
+    const parsed = new URL(url);
+    return parsed.origin !== 'null' ? parsed.origin : `${parsed.protocol}//${parsed.host}`;
   } catch {
     return url;
   }
