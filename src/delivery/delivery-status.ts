@@ -40,5 +40,10 @@ export const AttemptOutcome = {
   networkError: 'network_error',
   /** The relay refused to send (e.g. destination no longer allowed); never retried. */
   refused: 'refused',
+  /**
+   * Not sent: the destination's circuit is open after repeated failures. Counts as
+   * a failed try, so the schedule (and the trace's end) advance as if it had been sent.
+   */
+  circuitOpen: 'circuit_open',
 } as const;
 export type AttemptOutcome = (typeof AttemptOutcome)[keyof typeof AttemptOutcome];

@@ -100,6 +100,7 @@ export class DeliveryWorker {
 
   async #deliver(claim: ClaimedDelivery): Promise<void> {
     const gate = this.#deps.health?.enter(claim.destination);
+    if (gate && !gate.isOpen && gate.reason === 'circuit_open') return this.#attempt(claim, async () => circuitOpenResult(gate.retryAt, this.#deps.clock.now()));
     if (gate && !gate.isOpen) return this.#postpone(claim, gate.retryAt, gate.reason);
     try {
       await this.#attempt(claim, gate ? gate.send : (run) => run());
@@ -145,6 +146,19 @@ export class DeliveryWorker {
       logger.error({ err: error }, 'could not record the attempt; the delivery will be retried when its lease ends');
     }
   }
+}
+
+/** The attempt record of a delivery not sent because its destination's circuit is open. */
+function circuitOpenResult(probeAt: number, now: number): SendResult {
+  return {
+    outcome: AttemptOutcome.circuitOpen,
+    httpStatus: null,
+    durationMs: 0,
+    // The next try waits at least for the probe: trying sooner could only be skipped again.
+    retryAfterMs: Math.max(0, probeAt - now),
+    errorMessage: `not sent: the destination failed repeatedly and its circuit is open until ${new Date(probeAt).toISOString()}`,
+    responseExcerpt: null,
+  };
 }
 
 function jitter(ms: number): number {

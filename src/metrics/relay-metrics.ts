@@ -15,7 +15,7 @@ export class RelayMetrics {
   readonly timedOut = new Counter({ name: 'relay_traces_timed_out_total', help: 'Traces whose deadline passed without a callback.', registers: [this.registry] });
   readonly sweepDuration = new Histogram({ name: 'relay_deadline_sweep_duration_seconds', help: 'Duration of one deadline sweep pass.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   readonly replays = new Counter({ name: 'relay_replays_total', help: 'Deliveries queued by an operator, by action (replay, redrive).', labelNames: ['action'] as const, registers: [this.registry] });
-  readonly postponed = new Counter({ name: 'relay_deliveries_postponed_total', help: 'Claimed deliveries handed back unsent, by reason (circuit_open, circuit_half_open, origin_busy).', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly postponed = new Counter({ name: 'relay_deliveries_postponed_total', help: 'Claimed deliveries handed back unsent without spending an attempt, by reason (origin_busy, circuit_half_open).', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly circuitState = new Gauge({ name: 'relay_destination_circuit_state', help: 'Circuit of each destination origin seen by this instance: 0 closed, 1 half-open, 2 open.', labelNames: ['origin'] as const, registers: [this.registry] });
   readonly destinationInFlight = new Gauge({ name: 'relay_destination_in_flight', help: 'Sends in flight per destination origin on this instance.', labelNames: ['origin'] as const, registers: [this.registry] });
   readonly #pending = new Gauge({ name: 'relay_traces_pending', help: 'Registered traces waiting for their callback.', registers: [this.registry] });

@@ -58,14 +58,19 @@ describe('one dead destination cannot starve the others', () => {
     expect(states.find((item) => item.origin === healthy.url)).toMatchObject({ state: 'closed', consecutive_failures: 0 });
     expect(maxOpen).toBeLessThanOrEqual(2);
     expect(dead.requests.length).toBeLessThanOrEqual(4);
-    // Postponed deliveries spend no attempts: they are whole when the server returns.
-    const untouched = await Promise.all(ids.map(async (id) => (await getTrace(relay, id)).body));
-    expect(untouched.filter((trace) => trace.attempts.length === 0).length).toBeGreaterThanOrEqual(ids.length - 4);
-    expect(untouched.every((trace) => trace.status === 'delivering')).toBe(true);
+    // Deliveries behind the open circuit are recorded as not sent and wait for the probe.
+    await waitFor(async () => (await getTrace(relay, ids[29]!)).body.attempts.length > 0, { what: 'the last dead delivery to be recorded', timeoutMs: 20_000 });
+    const traces = await Promise.all(ids.map(async (id) => (await getTrace(relay, id)).body));
+    const attempts = traces.flatMap((trace) => trace.attempts);
+    expect(attempts.filter((attempt: any) => attempt.outcome !== 'circuit_open').length).toBeLessThanOrEqual(4);
+    expect(attempts.filter((attempt: any) => attempt.outcome === 'circuit_open').length).toBeGreaterThanOrEqual(ids.length - 4);
+    expect(attempts.find((attempt: any) => attempt.outcome === 'circuit_open').error).toContain('circuit is open');
+    expect(traces.every((trace) => trace.status === 'delivering' && trace.deliveries[0].next_attempt_at > new Date(Date.now() + 60_000).toISOString())).toBe(true);
     const metrics = (await send('GET', `${relay.url}/metrics`)).text;
     expect(metrics).toContain(`relay_destination_circuit_state{origin="${dead.url}"} 2`);
     expect(metrics).toContain(`relay_destination_circuit_state{origin="${healthy.url}"} 0`);
-    expect(metrics).toMatch(/relay_deliveries_postponed_total\{reason="circuit_open"\} [1-9]/);
+    expect(metrics).toMatch(/relay_delivery_attempts_total\{outcome="circuit_open"\} [1-9]/);
+    expect(metrics).toMatch(/relay_deliveries_postponed_total\{reason="origin_busy"\} [1-9]/);
   });
 });
 
