@@ -59,8 +59,10 @@ describe('one dead destination cannot starve the others', () => {
     expect(maxOpen).toBeLessThanOrEqual(2);
     expect(dead.requests.length).toBeLessThanOrEqual(4);
     // Deliveries behind the open circuit are recorded as not sent and wait for the probe.
-    await waitFor(async () => (await getTrace(relay, ids[29]!)).body.attempts.length > 0, { what: 'the last dead delivery to be recorded', timeoutMs: 20_000 });
-    const traces = await Promise.all(ids.map(async (id) => (await getTrace(relay, id)).body));
+    const traces = await waitFor(async () => {
+      const all = await Promise.all(ids.map(async (id) => (await getTrace(relay, id)).body));
+      return all.every((trace) => trace.attempts.at(-1)?.outcome === 'circuit_open') ? all : undefined;
+    }, { what: 'every dead delivery to wait behind the open circuit', timeoutMs: 20_000 });
     const attempts = traces.flatMap((trace) => trace.attempts);
     expect(attempts.filter((attempt: any) => attempt.outcome !== 'circuit_open').length).toBeLessThanOrEqual(4);
     expect(attempts.filter((attempt: any) => attempt.outcome === 'circuit_open').length).toBeGreaterThanOrEqual(ids.length - 4);
