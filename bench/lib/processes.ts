@@ -32,7 +32,7 @@ export async function startProcess(script: string, args: string[], env: Record<s
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
   });
   child.stdout?.resume();
-  child.stderr?.resume();
+  child.stderr?.on('data', (c: Buffer) => { if (process.env.BENCH_SHOW_STDERR) process.stderr.write(c); });
   return {
     child,
     url,

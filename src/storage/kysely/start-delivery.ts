@@ -6,7 +6,7 @@ import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts'
 import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../registration/trace-status.ts';
 import { changedRows, type Db } from './store-context.ts';
 
-type CallbackRow = Pick<Selectable<CallbacksTable>, 'id' | 'content_type' | 'body'>;
+type CallbackRow = Pick<Selectable<CallbacksTable>, 'id' | 'content_type' | 'body'> & { state?: string };
 
 /**
  * Hands a stored callback to its trace: trace → delivering, callback → matched,
@@ -21,10 +21,13 @@ export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback
     .where('status', 'in', [...STATUSES_ACCEPTING_CALLBACK])
     .executeTakeFirst();
   if (changedRows(moved) === 0) return { started: false, isLate };
-  await db.updateTable('relay_callbacks')
-    .set({ state: CallbackState.matched, parked_until: null })
-    .where('id', '=', callback.id)
-    .execute();
+  // A push stored just now is inserted as matched already; a parked one changes state here.
+  if (callback.state !== CallbackState.matched) {
+    await db.updateTable('relay_callbacks')
+      .set({ state: CallbackState.matched, parked_until: null })
+      .where('id', '=', callback.id)
+      .execute();
+  }
   await db.insertInto('relay_deliveries').values({
     id: randomUUID(),
     trace_pk: trace.pk,
