@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { CallbacksTable } from '../database-schema.ts';
 import { CallbackState, type TraceRecord } from '../relay-store.ts';
-import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { insertDelivery } from './new-delivery.ts';
 import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../registration/trace-status.ts';
 import { changedRows, type Db } from './store-context.ts';
 
@@ -28,21 +28,14 @@ export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback
       .where('id', '=', callback.id)
       .execute();
   }
-  await db.insertInto('relay_deliveries').values({
-    id: randomUUID(),
-    trace_pk: trace.pk,
+  await insertDelivery(db, {
+    tracePk: trace.pk,
     kind: DeliveryKind.callback,
     destination: trace.serverUri,
-    callback_id: callback.id,
-    content_type: callback.content_type,
+    callbackId: callback.id,
+    contentType: callback.content_type,
     body: callback.body,
-    is_late: isLate ? 1 : 0,
-    status: DeliveryStatus.pending,
-    attempt_count: 0,
-    next_attempt_at: now,
-    lease_owner: null,
-    created_at: now,
-    updated_at: now,
-  }).execute();
+    isLate,
+  }, now);
   return { started: true, isLate };
 }
