@@ -75,6 +75,7 @@ export async function runSimulateCommand(args: string[]): Promise<number> {
   }
   const answer = await sendSimulatedPush(pushUrl, push);
   console.log(`${mode} ${push.format} push for ${appId} → ${answer.status} ${answer.text}`);
-  console.log(`plain-mode message (what the business server receives):\n${message}`);
-  return answer.status === 200 && answer.text === 'success' ? 0 : 1;
+  const isAccepted = answer.status === 200 && answer.text === 'success';
+  if (isAccepted) console.log(`plain-mode message (what the registered server receives):\n${message}`);
+  return isAccepted ? 0 : 1;
 }

@@ -29,8 +29,12 @@ export async function registerWechatRoutes(app: FastifyInstance, options: Wechat
     // WeChat's Content-Type does not say JSON or XML reliably: take raw bytes, sniff later.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body));
-    scope.addHook('onError', async (_request, _reply, error) => {
-      if (!isRelayError(error) || error.statusCode < 500) options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
+    scope.addHook('onError', async (request, _reply, error) => {
+      if (isRelayError(error) && error.statusCode >= 500) return;
+      options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
+      // WeChat never shows our answer to anyone: a refused push is visible only here (e.g. a format or mode switched in the console).
+      const params = request.params as { appid?: string } | undefined;
+      request.log.warn({ app_id: params?.appid ?? null, code: isRelayError(error) ? error.code : 'INVALID_REQUEST', reason: error.message }, 'push refused');
     });
     for (const path of ['/api/wechat', '/api/wechat/:appid']) {
       scope.get(path, (request: WechatRequest, reply) => verifyUrl(options, request, reply));
