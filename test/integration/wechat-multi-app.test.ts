@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatEvent, mediaCheckEvent } from '../../src/providers/wechat/sample-events.ts';
 import { sha1Sorted } from '../../src/providers/wechat/signature.ts';
+import { buildSimulatedPush, sendSimulatedPush } from '../../src/providers/wechat/simulated-push.ts';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { getTrace, push, register, send, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
 import { COMPAT_XML_APP, SAFE_JSON_APP, pushAs, writeRelayConfig } from '../helpers/wechat-config.ts';
@@ -70,6 +71,19 @@ describe('two mini programs: safe-mode JSON and compatible-mode XML', () => {
     expect(parked.body.callbacks.map((item: { correlation_id: string }) => item.correlation_id)).toContain('app-b-only');
     expect((await getTrace(relay, 'app-b-only', COMPAT_XML_APP.appId)).body.status).toBe('pending');
     expect(requestsTo(other, '/b-only')).toHaveLength(0);
+  });
+
+  it('takes a compatible-mode push from its ciphertext, not from the plaintext fields beside it', async () => {
+    await register(relay, { trace_id: 'compat-real', server_uri: `${other.url}/compat-real`, app_id: COMPAT_XML_APP.appId });
+    await register(relay, { trace_id: 'compat-evil', server_uri: `${other.url}/compat-evil`, app_id: COMPAT_XML_APP.appId });
+    const message = formatEvent('xml', mediaCheckEvent({ appId: COMPAT_XML_APP.appId, traceId: 'compat-real', suggest: 'risky' }));
+    const genuine = buildSimulatedPush({ ...COMPAT_XML_APP, message });
+    // Only Encrypt is covered by msg_signature: rewrite the plaintext copy as an attacker could.
+    const tampered = { ...genuine, body: genuine.body.replace('compat-real', 'compat-evil').replace('risky', 'pass') };
+    expect(tampered.body).not.toBe(genuine.body);
+    expect((await sendSimulatedPush(`${relay.url}/api/wechat/${COMPAT_XML_APP.appId}`, tampered)).text).toBe('success');
+    expect((await firstRequestTo(other, '/compat-real')).body.toString('utf8')).toBe(message);
+    expect((await getTrace(relay, 'compat-evil', COMPAT_XML_APP.appId)).body.status).toBe('pending');
   });
 
   it('answers URL verification per app in every mode', async () => {
