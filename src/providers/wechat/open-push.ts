@@ -1,5 +1,5 @@
 import { RelayError } from '../../errors/relay-error.ts';
-import { CiphertextError, decryptMessage } from './message-cipher.ts';
+import { CiphertextError, decryptMessage, type OpenedMessage } from './message-cipher.ts';
 import { readPushBody, type PushMessage } from './push-message.ts';
 import { isMessageSignatureValid, isUrlSignatureValid } from './signature.ts';
 import type { EndpointApp } from './wechat-apps.ts';
@@ -39,7 +39,7 @@ export function openPush(app: EndpointApp, query: PushQuery, raw: Buffer): Opene
   if (!isMessageSignatureValid(app.token, query, encrypt)) {
     throw new RelayError('SIGNATURE_INVALID', 'msg_signature does not match the token and the Encrypt field');
   }
-  let opened;
+  let opened: OpenedMessage;
   try {
     opened = decryptMessage(app.aesKey, encrypt);
   } catch (error) {
