@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { RouteTarget } from '../relay-store.ts';
-import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { insertDelivery } from './new-delivery.ts';
 import type { Db } from './store-context.ts';
 
 interface RoutedCallback {
@@ -16,23 +16,17 @@ interface RoutedCallback {
  * are stored together before WeChat is told `success`.
  */
 export async function startRouteDeliveries(db: Db, callback: RoutedCallback, targets: readonly RouteTarget[], now: number): Promise<void> {
-  if (targets.length === 0) return;
-  await db.insertInto('relay_deliveries').values(targets.map((target) => ({
-    id: randomUUID(),
-    trace_pk: null,
-    kind: DeliveryKind.routed,
-    destination: target.destination,
-    callback_id: callback.id,
-    content_type: callback.content_type,
-    body: callback.body,
-    is_late: 0,
-    status: DeliveryStatus.pending,
-    attempt_count: 0,
-    next_attempt_at: now,
-    lease_owner: null,
-    created_at: now,
-    updated_at: now,
-    app_id: callback.app_id,
-    route_name: target.route,
-  }))).execute();
+  for (const target of targets) {
+    await insertDelivery(db, {
+      tracePk: null,
+      kind: DeliveryKind.routed,
+      destination: target.destination,
+      callbackId: callback.id,
+      contentType: callback.content_type,
+      body: callback.body,
+      isLate: false,
+      appId: callback.app_id,
+      routeName: target.route,
+    }, now);
+  }
 }
