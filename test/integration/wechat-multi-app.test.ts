@@ -86,6 +86,17 @@ describe('two mini programs: safe-mode JSON and compatible-mode XML', () => {
     expect((await getTrace(relay, 'compat-evil', COMPAT_XML_APP.appId)).body.status).toBe('pending');
   });
 
+  it('checks msg_signature over the decoded Encrypt value, so a JSON body escaping / as \\/ is accepted', async () => {
+    await register(relay, { trace_id: 'escaped-slash', server_uri: `${business.url}/escaped`, app_id: SAFE_JSON_APP.appId });
+    const message = formatEvent('json', mediaCheckEvent({ appId: SAFE_JSON_APP.appId, traceId: 'escaped-slash' }));
+    let push = buildSimulatedPush({ ...SAFE_JSON_APP, message });
+    for (let i = 0; i < 50 && !push.body.includes('/'); i += 1) push = buildSimulatedPush({ ...SAFE_JSON_APP, message });
+    const escaped = { ...push, body: push.body.replaceAll('/', '\\/') };
+    expect(escaped.body).toContain('\\/');
+    expect((await sendSimulatedPush(`${relay.url}/api/wechat/${SAFE_JSON_APP.appId}`, escaped)).text).toBe('success');
+    expect((await firstRequestTo(business, '/escaped')).body.toString('utf8')).toBe(message);
+  });
+
   it('answers URL verification per app in every mode', async () => {
     for (const app of [SAFE_JSON_APP, COMPAT_XML_APP]) {
       const query = { timestamp: '1714036504', nonce: '1514711492', echostr: `echo-${app.appId}`, signature: sha1Sorted([app.token, '1714036504', '1514711492']) };
