@@ -33,6 +33,13 @@ function sealRaw(app: App, fullStr: Buffer): string {
   return Buffer.concat([cipher.update(pad32(fullStr)), cipher.final()]).toString('base64');
 }
 
+/** Encrypts bytes as they are, with no padding added: for padding that is wrong on purpose. */
+function sealUnpadded(app: App, data: Buffer): string {
+  const key = decodeEncodingAesKey(app.encodingAesKey);
+  const cipher = createCipheriv('aes-256-cbc', key.key, key.iv).setAutoPadding(false);
+  return Buffer.concat([cipher.update(data), cipher.final()]).toString('base64');
+}
+
 function header(length: number): Buffer {
   const buffer = Buffer.alloc(20, 0x61);
   buffer.writeUInt32BE(length, 16);
@@ -61,7 +68,9 @@ describe('hostile pushes to encrypted apps: refused, stored nowhere, the genuine
     ['a wrong msg_signature', (app) => signedEnvelope(app, encryptMessage(keyOf(app), genuine(app, 'h'), app.appId), { msgSignature: sha1Sorted(['wrong', '1', '2', '3']) }), 401, 'SIGNATURE_INVALID'],
     ['a ciphertext made for another appid', (app) => signedEnvelope(app, encryptMessage(keyOf(app), genuine(app, 'h'), 'wxsomeoneelse0001')), 400, 'APPID_MISMATCH'],
     ['bad base64', (app) => signedEnvelope(app, 'not*base64$$'), 400, 'INVALID_CIPHERTEXT'],
-    ['bad padding (another key)', (app) => signedEnvelope(app, encryptMessage(otherKey, genuine(app, 'h'), app.appId)), 400, 'INVALID_CIPHERTEXT'],
+    ['bad padding (a last byte of 0)', (app) => signedEnvelope(app, sealUnpadded(app, Buffer.concat([header(4), Buffer.from('{}{}'), Buffer.from(app.appId), Buffer.alloc(64 - 24 - app.appId.length, 0)]))), 400, 'INVALID_CIPHERTEXT'],
+    ['bad padding (inconsistent bytes)', (app) => signedEnvelope(app, sealUnpadded(app, Buffer.concat([header(4), Buffer.from('{}{}'), Buffer.from(app.appId), Buffer.alloc(64 - 24 - app.appId.length - 1, 9), Buffer.from([3])]))), 400, 'INVALID_CIPHERTEXT'],
+    ['a ciphertext under another key', (app) => signedEnvelope(app, encryptMessage(otherKey, genuine(app, 'h'), app.appId)), 400, 'INVALID_CIPHERTEXT'],
     ['a truncated ciphertext', (app) => signedEnvelope(app, encryptMessage(keyOf(app), genuine(app, 'h'), app.appId).slice(0, 40)), 400, 'INVALID_CIPHERTEXT'],
     ['a length field past the end', (app) => signedEnvelope(app, sealRaw(app, Buffer.concat([header(1_000_000), Buffer.from(app.appId)]))), 400, 'INVALID_CIPHERTEXT'],
     ['an encrypted DOCTYPE with entities', (app) => signedEnvelope(app, encryptMessage(keyOf(app), '<!DOCTYPE x [<!ENTITY a "b">]><xml><a>&a;</a></xml>', app.appId)), 400, 'XML_NOT_ALLOWED'],
