@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/config-schema.ts';
+import { registerCallbackRoutes } from '../callback/callback-routes.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
@@ -10,6 +11,7 @@ import { DestinationHealth, type CircuitStateName } from '../delivery/destinatio
 import { registerDestinationRoutes } from '../delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
+import { assertUnscoped } from '../http/access-scope.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerSecurityPlugins } from '../http/security-plugins.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
@@ -157,6 +159,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   });
   registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });
   registerDestinationRoutes(server, deps.health, guard);
+  // Callbacks of every app are listed there: relay-wide administration, not for scoped keys.
+  registerCallbackRoutes(server, { store: deps.store, guard: (request) => assertUnscoped(guard(request)) });
   await registerWechatRoutes(server, {
     apps,
     ingest: { ...deps, parkedGraceS: config.parkedGraceS },

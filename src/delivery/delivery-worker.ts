@@ -3,7 +3,7 @@ import type { Clock } from '../time/clock.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { ClaimedDelivery, RelayStore } from '../storage/relay-store.ts';
 import { AttemptOutcome } from './delivery-status.ts';
-import { buildForwardRequest } from './forward-request.ts';
+import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.ts';
 import type { HttpSender, SendResult } from './http-sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
 import { Waker } from './waker.ts';
@@ -122,7 +122,7 @@ export class DeliveryWorker {
 
   async #attempt(claim: ClaimedDelivery, guarded: (run: () => Promise<SendResult>) => Promise<SendResult | 'postponed'>): Promise<void> {
     const { store, sender, clock, metrics } = this.#deps;
-    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind });
+    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind, route: claim.routeName ?? undefined });
     const startedAt = clock.now();
     let result: SendResult;
     try {
@@ -131,7 +131,8 @@ export class DeliveryWorker {
       result = sent;
     } catch (error) {
       logger.error({ err: error }, 'could not build or send the forward');
-      result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: 'the relay could not send this delivery', responseExcerpt: null };
+      const reason = error instanceof UnsendableDeliveryError ? error.message : 'the relay could not send this delivery';
+      result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: reason, responseExcerpt: null };
     }
     const now = clock.now();
     const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)(), claim.deadlineAt);

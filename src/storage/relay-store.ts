@@ -35,6 +35,10 @@ export interface RelayStore {
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
   nextDueAt(): Promise<number | null>;
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
+  /** Recent pushes, newest first (e.g. the unmatched ones of an app). */
+  listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]>;
+  /** One push with the deliveries it caused (routed events) and their attempts. */
+  getCallback(id: string): Promise<CallbackDetail | undefined>;
   countBacklog(now: number): Promise<Backlog>;
   /** Re-sends a trace's stored verdict (or its timeout notice) as a new delivery, audited. */
   replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome>;
@@ -115,6 +119,14 @@ export interface IncomingCallback {
   contentType: string;
   body: string;
   fingerprint: string;
+  /** For a push without correlation id: where routing rules send it (empty = unmatched). */
+  routes?: readonly RouteTarget[];
+}
+
+/** One destination of a routed event and the rule that chose it. */
+export interface RouteTarget {
+  route: string;
+  destination: string;
 }
 
 export const IngestOutcome = {
@@ -124,6 +136,8 @@ export const IngestOutcome = {
   duplicate: 'duplicate',
   conflict: 'conflict',
   unrouted: 'unrouted',
+  /** No correlation id; a routing rule sent it to its destinations. */
+  routed: 'routed',
 } as const;
 export type IngestOutcome = (typeof IngestOutcome)[keyof typeof IngestOutcome];
 
@@ -134,8 +148,10 @@ export const CallbackState = {
   parked: 'parked',
   /** The grace window ran out with no registration; kept for the record. */
   expired: 'expired',
-  /** Carries no correlation id. */
+  /** Carries no correlation id and matched no routing rule: stored, acknowledged, counted. */
   unrouted: 'unrouted',
+  /** Carries no correlation id; delivered to the destinations of a routing rule. */
+  routed: 'routed',
   /** A repeat of a forwarded push with a different verdict; recorded, not forwarded. */
   conflict: 'conflict',
 } as const;
@@ -159,9 +175,12 @@ export interface TraceRecord {
 
 export interface ClaimedDelivery {
   id: string;
-  tracePk: string;
+  /** Null for a routed delivery, which belongs to no trace. */
+  tracePk: string | null;
   appId: string;
-  traceId: string;
+  traceId: string | null;
+  /** The routing rule of a routed delivery. */
+  routeName?: string | null;
   kind: DeliveryKind;
   destination: string;
   contentType: string;
@@ -203,6 +222,8 @@ export interface DeliveryView {
   /** `replay` or `redrive` when an operator asked for it; null for the original. */
   source: string | null;
   requestedBy: string | null;
+  /** The routing rule of a routed delivery, else null. */
+  route?: string | null;
   status: DeliveryStatus;
   destination: string;
   isLate: boolean;
@@ -232,4 +253,21 @@ export interface Backlog {
   pendingTraces: number;
   parkedCallbacks: number;
   openDeliveries: number;
+}
+
+export interface CallbackFilter {
+  appId?: string;
+  state?: CallbackState;
+  /** At most this many, newest first. */
+  limit: number;
+}
+
+export interface CallbackSummary extends CallbackView {
+  appId: string;
+  correlationId: string | null;
+}
+
+export interface CallbackDetail extends CallbackSummary {
+  deliveries: DeliveryView[];
+  attempts: AttemptView[];
 }

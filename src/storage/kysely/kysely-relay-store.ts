@@ -9,17 +9,21 @@ import type {
 import { listAudit, recordAudit } from './audit-log.ts';
 import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
 import { replayTrace } from './replay-trace.ts';
+import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
 import { completeAttempt } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
+import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
 import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
+import { listCallbacks, readCallback } from './read-callbacks.ts';
 import { registerTrace } from './register-trace.ts';
 import { num } from './row-mappers.ts';
 import { changedRows } from './store-context.ts';
 import { runMigrations } from './run-migrations.ts';
+import type { Db } from './store-context.ts';
 
 /**
  * The relay's storage on any Kysely dialect. Each method is one transaction;
@@ -29,11 +33,18 @@ export class KyselyRelayStore implements RelayStore {
   readonly dialect: string;
   readonly #db: Kysely<RelayDatabase>;
   readonly #traits: DialectTraits;
+  readonly #groupCommit: GroupCommit | undefined;
 
   constructor(db: Kysely<RelayDatabase>, traits: DialectTraits) {
     this.#db = db;
     this.#traits = traits;
     this.dialect = traits.name;
+    this.#groupCommit = traits.groupsCommits ? new GroupCommit(db) : undefined;
+  }
+
+  /** One transaction per call; on a single-writer database, merged with concurrent ones into one commit. */
+  #write<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return this.#groupCommit ? this.#groupCommit.run(work) : this.#db.transaction().execute(work);
   }
 
   async migrate(): Promise<void> {
@@ -45,42 +56,41 @@ export class KyselyRelayStore implements RelayStore {
   }
 
   register(input: NewRegistration, now: number): Promise<RegisterOutcome> {
-    return this.#db.transaction().execute((trx) => registerTrace(trx, this.#traits, input, now));
+    return this.#write((trx) => registerTrace(trx, this.#traits, input, now));
   }
 
   ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> {
-    return this.#db.transaction().execute((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil));
+    return this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil));
   }
 
   claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
-    return this.#db.transaction().execute((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit));
+    return this.#write((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit));
   }
 
-  async releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> {
-    const result = await this.#db.updateTable('relay_deliveries')
+  releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> {
+    return this.#write(async (trx) => changedRows(await trx.updateTable('relay_deliveries')
       .set({ status: DeliveryStatus.pending, lease_owner: null, next_attempt_at: retryAt, attempt_count: claim.attempt - 1, updated_at: now })
       .where('id', '=', claim.id)
       .where('status', '=', DeliveryStatus.delivering)
       .where('lease_owner', '=', claim.leaseOwner)
       .where('attempt_count', '=', claim.attempt)
-      .executeTakeFirst();
-    return changedRows(result) === 1;
+      .executeTakeFirst()) === 1);
   }
 
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> {
-    return this.#db.transaction().execute((trx) => completeAttempt(trx, claim, record, verdict, now));
+    return this.#write((trx) => completeAttempt(trx, claim, record, verdict, now));
   }
 
   expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> {
-    return this.#db.transaction().execute((trx) => expireOverdue(trx, this.#traits, now, limit, notice));
+    return this.#write((trx) => expireOverdue(trx, this.#traits, now, limit, notice));
   }
 
   adoptParkedCallbacks(now: number, limit: number): Promise<number> {
-    return this.#db.transaction().execute((trx) => adoptParkedCallbacks(trx, now, limit));
+    return this.#write((trx) => adoptParkedCallbacks(trx, now, limit));
   }
 
   expireParked(now: number, limit: number): Promise<number> {
-    return this.#db.transaction().execute((trx) => expireParked(trx, now, limit));
+    return this.#write((trx) => expireParked(trx, now, limit));
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -95,12 +105,20 @@ export class KyselyRelayStore implements RelayStore {
     return readTrace(this.#db, appId, traceId);
   }
 
+  listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]> {
+    return listCallbacks(this.#db, filter);
+  }
+
+  getCallback(id: string): Promise<CallbackDetail | undefined> {
+    return readCallback(this.#db, id);
+  }
+
   countBacklog(): Promise<Backlog> {
     return countBacklog(this.#db);
   }
 
   replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> {
-    return this.#db.transaction().execute((trx) => replayTrace(trx, appId, traceId, actor, now, notice));
+    return this.#write((trx) => replayTrace(trx, appId, traceId, actor, now, notice));
   }
 
   countRedrivable(filter: RedriveFilter): Promise<number> {
@@ -108,11 +126,11 @@ export class KyselyRelayStore implements RelayStore {
   }
 
   redriveFailedPage(filter: RedriveFilter, after: RedriveCursor | null, limit: number, actor: string, now: number): Promise<RedrivePage> {
-    return this.#db.transaction().execute((trx) => redriveFailedPage(trx, this.#traits, filter, after, limit, actor, now));
+    return this.#write((trx) => redriveFailedPage(trx, this.#traits, filter, after, limit, actor, now));
   }
 
   recordAudit(entry: AuditEntry): Promise<void> {
-    return recordAudit(this.#db, entry);
+    return this.#write((trx) => recordAudit(trx, entry));
   }
 
   listAudit(limit: number, before?: number): Promise<AuditEntry[]> {
