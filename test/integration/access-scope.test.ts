@@ -86,7 +86,10 @@ describe('API keys scoped to apps and destinations', () => {
     const foreignApp = await send('POST', `${relay.url}/api/admin/redrive`, { status: 'failed', app_id: 'wxb', dry_run: true }, as(KEY_A));
     expect(foreignApp.status).toBe(403);
     expect((await send('POST', `${relay.url}/api/admin/redrive`, { status: 'failed', dry_run: true }, as(KEY_A))).status).toBe(200);
-    expect((await send('GET', `${relay.url}/api/admin/audit`, undefined, as(KEY_A))).status).toBe(403);
+    for (const path of ['/api/admin/audit', '/api/admin/destinations', '/api/callbacks']) {
+      expect((await send('GET', `${relay.url}${path}`, undefined, as(KEY_A))).status, path).toBe(403);
+      expect((await send('GET', `${relay.url}${path}`, undefined, as(ADMIN_KEY))).status, path).toBe(200);
+    }
     const audit = await send('GET', `${relay.url}/api/admin/audit`, undefined, as(ADMIN_KEY));
     expect(audit.body.entries.map((entry: any) => entry.actor)).toEqual(expect.arrayContaining(['key:project-a']));
     expect(audit.text).not.toContain(KEY_A);
