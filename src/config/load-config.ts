@@ -1,3 +1,5 @@
+import { checkDestination } from '../destination/destination-rules.ts';
+import { maskServerUri } from '../registration/trace-view.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import Value from 'typebox/value';
@@ -53,6 +55,22 @@ function readConfigFile(path: string): Record<string, unknown> {
     return parsed as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(`RELAY_CONFIG: ${path} is not valid ${isJson ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Routed destinations come from the operator, not from callers, yet the sender
+ * applies the same destination rules to them: refuse at start, not at every send.
+ */
+function checkRouteDestinations(config: RelayConfig): void {
+  const rules = { allowedPrefixes: config.allowedDestinations, blockPrivate: config.blockPrivateDestinations };
+  for (const app of config.apps) {
+    for (const route of app.routes ?? []) {
+      for (const destination of route.destinations) {
+        const verdict = checkDestination(destination, rules);
+        if (!verdict.isAllowed) throw new ConfigError(`RELAY_CONFIG app ${app.appId} route "${route.name}": destination ${maskServerUri(destination)} is refused: ${verdict.reason}`);
+      }
+    }
   }
 }
 
@@ -121,6 +139,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   }
   const badPrefixes = [...config.allowedDestinations, ...config.scopedApiKeys.flatMap((item) => item.destinationPrefixes ?? [])].filter((prefix) => !isHttpUrl(prefix));
   if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes; not: ${badPrefixes.join(', ')}`);
+  checkRouteDestinations(config);
   const keyless = config.scopedApiKeys.filter((item) => !item.key === !item.keySha256);
   if (keyless.length > 0) throw new ConfigError(`scopedApiKeys: give exactly one of "key" or "keySha256" for ${keyless.map((item) => item.id).join(', ')} in RELAY_CONFIG`);
   return config;

@@ -63,3 +63,25 @@ describe('scoped API keys in the config file', () => {
     }
   });
 });
+
+describe('routed destinations in the config file', () => {
+  it('must pass the same destination rules at start', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadConfig } = await import('../../src/config/load-config.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'relay-routes-'));
+    const file = join(dir, 'relay.json');
+    const withRoute = (destination: string) => {
+      writeFileSync(file, JSON.stringify({ apps: [{ appId: 'wx1', routes: [{ name: 'subs', event: 'subscribe', destinations: [destination] }] }] }));
+      return { RELAY_CONFIG: file };
+    };
+    try {
+      expect(() => loadConfig(withRoute('http://169.254.169.254/latest'))).toThrow(/route "subs".*metadata/);
+      expect(() => loadConfig({ ...withRoute('https://other.example.com/hook'), RELAY_ALLOWED_DESTINATIONS: 'https://ok.example.com/' })).toThrow(/RELAY_ALLOWED_DESTINATIONS/);
+      expect(loadConfig({ ...withRoute('https://ok.example.com/hook'), RELAY_ALLOWED_DESTINATIONS: 'https://ok.example.com/' }).apps[0]?.routes).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
