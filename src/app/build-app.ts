@@ -6,6 +6,7 @@ import type { RelayConfig } from '../config/config-schema.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
+import { SchemeSender } from '../delivery/sender.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
@@ -16,6 +17,10 @@ import { registerRegistrationRoutes } from '../registration/registration-routes.
 import { openStore } from '../storage/open-store.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
+import { createTunnelAccess } from '../tunnel/tunnel-access.ts';
+import { TunnelHub } from '../tunnel/tunnel-hub.ts';
+import { registerTunnelRoutes } from '../tunnel/tunnel-routes.ts';
+import { TunnelSender } from '../tunnel/tunnel-sender.ts';
 import { createRelayLogger } from './relay-logger.ts';
 
 export interface RelayDeps {
@@ -50,8 +55,13 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const store = deps.store ?? openStore(config);
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const sender = new HttpSender({ attemptTimeoutMs: config.attemptTimeoutMs });
-  const worker = config.roles.worker ? new DeliveryWorker({
+  // Dev tunnels: listeners connect to this instance's API; its worker carries their deliveries.
+  const tunnels = new TunnelHub(
+    { excerptBytes: 1024, pingIntervalMs: config.tunnelPingIntervalMs, onListenerReady: () => worker?.wake() },
+    logger.child({ component: 'tunnel' }),
+  );
+  const sender = new SchemeSender(new HttpSender({ attemptTimeoutMs: config.attemptTimeoutMs }), { tunnel: new TunnelSender(tunnels, config.attemptTimeoutMs) });
+  const worker: DeliveryWorker | undefined = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
     // Longer than any attempt can take, with room to record it; then another pass may take over.
@@ -59,6 +69,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     pollIntervalMs: 1000,
     policy: { scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2 },
     signingSecrets: config.signingSecrets,
+    claimScope: () => ({ tunnelNames: tunnels.names(), tunnelWaitEndedAt: clock.now() - config.tunnelMaxWaitS * 1000 }),
   }, { store, sender, clock, logger, metrics }) : undefined;
   // Without a local worker, another instance's poll picks the delivery up.
   const onNewDelivery = () => worker?.wake();
@@ -67,6 +78,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
   ) : undefined;
   const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery });
+  await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }) });
 
   let isClosed = false;
   return {

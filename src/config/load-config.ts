@@ -27,6 +27,9 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   registrationBodyLimitBytes: 16 * 1024,
   pushBodyLimitBytes: 1024 * 1024,
   logLevel: 'info',
+  tunnelKeys: [],
+  tunnelMaxWaitS: 86_400,
+  tunnelPingIntervalMs: 15_000,
 };
 
 function readConfigFile(path: string): Record<string, unknown> {

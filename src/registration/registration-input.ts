@@ -1,4 +1,5 @@
 import { RelayError } from '../errors/relay-error.ts';
+import { formatTunnelUri, isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
 
 export interface RegistrationInput {
   traceId: string;
@@ -37,6 +38,7 @@ function required(body: Body, names: readonly string[], label: string, maxLength
 }
 
 function parseServerUri(text: string, allowedPrefixes: readonly string[]): string {
+  if (isTunnelUri(text)) return checkAllowed(parseTunnelServerUri(text), allowedPrefixes);
   let url: URL;
   try {
     url = new URL(text);
@@ -45,6 +47,21 @@ function parseServerUri(text: string, allowedPrefixes: readonly string[]): strin
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RelayError('INVALID_SERVER_URI', `server_uri must use http or https, not ${url.protocol.replace(':', '')}`);
   if (!url.hostname) throw new RelayError('INVALID_SERVER_URI', 'server_uri must name a host');
+  return checkAllowed(text, allowedPrefixes);
+}
+
+/**
+ * A dev tunnel destination is not an http(s) URL, but it still passes the
+ * allowlist: an operator who restricts destinations lists `tunnel://` (or
+ * `tunnel://alice`) to let registrations reach listeners.
+ */
+function parseTunnelServerUri(text: string): string {
+  const target = parseTunnelUri(text);
+  if (!target) throw new RelayError('INVALID_SERVER_URI', 'a tunnel server_uri must be tunnel://<name>[/path], the name 1 to 63 of a-z, 0-9 and -');
+  return formatTunnelUri(target);
+}
+
+function checkAllowed(text: string, allowedPrefixes: readonly string[]): string {
   if (allowedPrefixes.length > 0 && !allowedPrefixes.some((prefix) => text.startsWith(prefix))) {
     throw new RelayError('DESTINATION_NOT_ALLOWED', 'server_uri is not under any prefix allowed by RELAY_ALLOWED_DESTINATIONS');
   }
