@@ -57,7 +57,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Dev tunnels: listeners connect to this instance's API; its worker carries their deliveries.
   const tunnels = new TunnelHub(
-    { excerptBytes: 1024, pingIntervalMs: config.tunnelPingIntervalMs, onListenerReady: () => worker?.wake() },
+    // Queue wait plus the attempt stays inside the lease (2 × attempt timeout + 1 s): never two claims of one delivery at once.
+    { excerptBytes: 1024, pingIntervalMs: config.tunnelPingIntervalMs, maxQueueWaitMs: Math.floor(config.attemptTimeoutMs * 0.8), onListenerReady: () => worker?.wake() },
     logger.child({ component: 'tunnel' }),
   );
   const sender = new SchemeSender(new HttpSender({ attemptTimeoutMs: config.attemptTimeoutMs }), { tunnel: new TunnelSender(tunnels, config.attemptTimeoutMs) });

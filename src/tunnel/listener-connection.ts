@@ -15,6 +15,17 @@ export interface ListenerConnectionOptions {
   excerptBytes: number;
   /** A listener that misses a whole interval of pings is cut off. */
   pingIntervalMs: number;
+  /**
+   * Longest wait of an attempt queued behind the one in flight, ms. It must end
+   * well inside the worker's lease, or a second claim could send the delivery twice.
+   */
+  maxQueueWaitMs: number;
+}
+
+interface QueuedAttempt {
+  id: string;
+  frame: Omit<DeliveryFrame, 'type' | 'id'>;
+  queuedAt: number;
 }
 
 interface PendingAttempt {
@@ -36,6 +47,9 @@ export class ListenerConnection {
   readonly #logger: Logger;
   readonly #options: ListenerConnectionOptions;
   readonly #pending = new Map<string, PendingAttempt>();
+  /** One attempt in flight per listener, the rest wait here oldest first: deliveries arrive in order. */
+  readonly #queue: QueuedAttempt[] = [];
+  readonly #queued = new Map<string, (result: SendResult) => void>();
   readonly #heartbeat: NodeJS.Timeout;
   #isAlive = true;
   #isClosed = false;
@@ -56,9 +70,9 @@ export class ListenerConnection {
     this.#send({ type: 'ready', name: this.name, version: TUNNEL_PROTOCOL_VERSION });
   }
 
-  /** Attempts in flight on this connection; the hub gives new work to the least busy. */
+  /** Attempts in flight or queued on this connection; the hub gives new work to the least busy. */
   get load(): number {
-    return this.#pending.size;
+    return this.#pending.size + this.#queue.length;
   }
 
   get isOpen(): boolean {
@@ -69,18 +83,37 @@ export class ListenerConnection {
     this.#onClose = listener;
   }
 
-  /** Sends one attempt and resolves with its result, a timeout, or "not acknowledged". */
+  /** Queues one attempt and resolves with its result, a timeout, or "not acknowledged". */
   deliver(frame: Omit<DeliveryFrame, 'type' | 'id'>): Promise<SendResult> {
     const id = randomUUID();
-    const startedAt = performance.now();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        resolve(failure(AttemptOutcome.timeout, `the listener did not answer within ${frame.timeoutMs} ms`, performance.now() - startedAt));
-      }, frame.timeoutMs);
-      this.#pending.set(id, { resolve, timer, startedAt });
-      if (!this.#send({ type: 'delivery', id, ...frame })) this.#settle(id, failure(AttemptOutcome.networkError, 'the listener went away before the delivery was sent', 0));
+      this.#queued.set(id, resolve);
+      this.#queue.push({ id, frame, queuedAt: performance.now() });
+      this.#sendNext();
     });
+  }
+
+  #sendNext(): void {
+    while (this.#pending.size === 0 && this.#queue.length > 0) {
+      const next = this.#queue.shift() as QueuedAttempt;
+      const resolve = this.#queued.get(next.id);
+      this.#queued.delete(next.id);
+      if (!resolve) continue;
+      if (performance.now() - next.queuedAt > this.#options.maxQueueWaitMs) {
+        resolve(failure(AttemptOutcome.timeout, `the listener of tunnel ${this.name} was busy for more than ${this.#options.maxQueueWaitMs} ms`, 0));
+        continue;
+      }
+      this.#start(next.id, next.frame, resolve);
+    }
+  }
+
+  #start(id: string, frame: Omit<DeliveryFrame, 'type' | 'id'>, resolve: (result: SendResult) => void): void {
+    const startedAt = performance.now();
+    const timer = setTimeout(() => {
+      this.#settle(id, failure(AttemptOutcome.timeout, `the listener did not answer within ${frame.timeoutMs} ms`, performance.now() - startedAt));
+    }, frame.timeoutMs);
+    this.#pending.set(id, { resolve, timer, startedAt });
+    if (!this.#send({ type: 'delivery', id, ...frame })) this.#settle(id, failure(AttemptOutcome.networkError, 'the listener went away before the delivery was sent', 0));
   }
 
   /** Closes from the relay's side (shutdown); attempts in flight count as not acknowledged. */
@@ -127,6 +160,7 @@ export class ListenerConnection {
     this.#pending.delete(id);
     clearTimeout(pending.timer);
     pending.resolve(result);
+    this.#sendNext();
   }
 
   #send(frame: RelayFrame): boolean {
@@ -150,9 +184,12 @@ export class ListenerConnection {
     if (this.#isClosed) return;
     this.#isClosed = true;
     clearInterval(this.#heartbeat);
-    for (const id of [...this.#pending.keys()]) {
-      this.#settle(id, failure(AttemptOutcome.networkError, `the listener of tunnel ${this.name} disconnected before answering`, 0));
-    }
+    const gone = failure(AttemptOutcome.networkError, `the listener of tunnel ${this.name} disconnected before answering`, 0);
+    for (const id of [...this.#pending.keys()]) this.#settle(id, gone);
+    // Never sent: another listener of the name (or a later one) gets them on the next claim.
+    for (const resolve of this.#queued.values()) resolve({ ...gone, errorMessage: `the listener of tunnel ${this.name} disconnected before this delivery was sent` });
+    this.#queued.clear();
+    this.#queue.length = 0;
     this.#onClose?.();
   }
 }

@@ -5,6 +5,8 @@ import { ListenerConnection } from './listener-connection.ts';
 export interface TunnelHubOptions {
   excerptBytes: number;
   pingIntervalMs: number;
+  /** See ListenerConnectionOptions.maxQueueWaitMs. */
+  maxQueueWaitMs: number;
   /** Called when a listener connects: deliveries that waited for it can go now. */
   onListenerReady: (name: string) => void;
 }
@@ -22,7 +24,7 @@ export class TunnelHub {
 
   /** Takes over an authenticated socket as a listener of `name`. */
   attach(name: string, socket: WebSocket, remote: string): ListenerConnection {
-    const connection = new ListenerConnection(socket, { name, excerptBytes: this.#options.excerptBytes, pingIntervalMs: this.#options.pingIntervalMs }, this.#logger);
+    const connection = new ListenerConnection(socket, { name, excerptBytes: this.#options.excerptBytes, pingIntervalMs: this.#options.pingIntervalMs, maxQueueWaitMs: this.#options.maxQueueWaitMs }, this.#logger);
     const set = this.#byName.get(name) ?? new Set<ListenerConnection>();
     set.add(connection);
     this.#byName.set(name, set);

@@ -42,6 +42,9 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
     .where('d.id', 'in', claimed.map((claim) => claim.id))
     .execute();
   const attemptOf = new Map(claimed.map((claim) => [claim.id, claim.attempt]));
+  // Hand the claims over oldest first, as they were chosen: a dev tunnel sends them in this order.
+  const rank = new Map(claimed.map((claim, index) => [claim.id, index]));
+  rows.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
   return rows.map((row) => ({
     id: row.id,
     tracePk: row.trace_pk,
