@@ -94,6 +94,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     async close() {
       if (isClosed) return;
       isClosed = true;
+      // Listeners hear "going away" (1001) and redial; their attempts in flight are recorded as not acknowledged.
+      tunnels.closeAll();
       await server.close();
       await Promise.all([worker?.stop(), sweeper?.stop()]);
       await sender.close();
