@@ -3,7 +3,7 @@ import type { Clock } from '../time/clock.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { ClaimedDelivery, ClaimScope, RelayStore } from '../storage/relay-store.ts';
 import { AttemptOutcome } from './delivery-status.ts';
-import { buildForwardRequest } from './forward-request.ts';
+import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.ts';
 import type { SendResult } from './http-sender.ts';
 import type { Sender } from './sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
@@ -107,7 +107,8 @@ export class DeliveryWorker {
       result = await sender.send(buildForwardRequest(claim, this.#options.signingSecrets, startedAt), () => clock.now());
     } catch (error) {
       logger.error({ err: error }, 'could not build or send the forward');
-      result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: 'the relay could not send this delivery', responseExcerpt: null };
+      const reason = error instanceof UnsendableDeliveryError ? error.message : 'the relay could not send this delivery';
+      result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: reason, responseExcerpt: null };
     }
     const now = clock.now();
     const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)());

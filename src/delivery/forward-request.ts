@@ -1,5 +1,6 @@
 import type { ClaimedDelivery } from '../storage/relay-store.ts';
 import { DeliveryKind } from './delivery-status.ts';
+import { isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
 import { signStandardWebhook } from './standard-webhooks.ts';
 
 export const RELAY_EVENT = {
@@ -20,6 +21,7 @@ const USER_AGENT = 'callback-relay/0.1';
  * relay's own headers only. Nothing of the provider's inbound request is passed on.
  */
 export function buildForwardRequest(claim: ClaimedDelivery, signingSecrets: readonly string[], nowMs: number): ForwardRequest {
+  assertSendable(claim.destination);
   const body = Buffer.from(claim.body, 'utf8');
   const headers: Record<string, string> = {
     'content-type': claim.contentType,
@@ -39,4 +41,27 @@ export function buildForwardRequest(claim: ClaimedDelivery, signingSecrets: read
     headers['webhook-signature'] = signStandardWebhook(signingSecrets, messageId, timestampS, body);
   }
   return { url: claim.destination, headers, body };
+}
+
+/** Thrown when a stored delivery cannot be sent at all: retrying cannot help, so it ends in CALLBACK_ERROR. */
+export class UnsendableDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsendableDeliveryError';
+  }
+}
+
+function assertSendable(destination: string): void {
+  // A dev tunnel destination goes to a connected listener, not over HTTP (see src/tunnel/).
+  if (isTunnelUri(destination)) {
+    if (parseTunnelUri(destination)) return;
+    throw new UnsendableDeliveryError('the stored destination is not a valid tunnel://<name>[/path]');
+  }
+  let url: URL;
+  try {
+    url = new URL(destination);
+  } catch {
+    throw new UnsendableDeliveryError('the stored destination is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UnsendableDeliveryError(`the stored destination uses ${url.protocol}, not http(s)`);
 }

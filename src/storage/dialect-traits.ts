@@ -9,6 +9,11 @@ export interface DialectTraits {
   readonly supportsSkipLocked: boolean;
   /** `INSERT … ON CONFLICT DO NOTHING` (else MySQL's `INSERT IGNORE`). */
   readonly supportsOnConflict: boolean;
+  /**
+   * Concurrent write transactions are merged into one commit (one fsync). For a
+   * single-writer database; pooled servers commit concurrently on their own.
+   */
+  readonly groupsCommits: boolean;
   /** Column type for push bodies up to the push body limit (MySQL's TEXT stops at 64 KiB). */
   readonly largeTextType: 'text' | 'mediumtext';
 }

@@ -10,12 +10,14 @@ import { claimDueDeliveries } from './claim-deliveries.ts';
 import { inClaimScope } from './claim-scope.ts';
 import { completeAttempt } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
+import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
 import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
 import { registerTrace } from './register-trace.ts';
 import { num } from './row-mappers.ts';
 import { runMigrations } from './run-migrations.ts';
+import type { Db } from './store-context.ts';
 
 /**
  * The relay's storage on any Kysely dialect. Each method is one transaction;
@@ -25,11 +27,18 @@ export class KyselyRelayStore implements RelayStore {
   readonly dialect: string;
   readonly #db: Kysely<RelayDatabase>;
   readonly #traits: DialectTraits;
+  readonly #groupCommit: GroupCommit | undefined;
 
   constructor(db: Kysely<RelayDatabase>, traits: DialectTraits) {
     this.#db = db;
     this.#traits = traits;
     this.dialect = traits.name;
+    this.#groupCommit = traits.groupsCommits ? new GroupCommit(db) : undefined;
+  }
+
+  /** One transaction per call; on a single-writer database, merged with concurrent ones into one commit. */
+  #write<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return this.#groupCommit ? this.#groupCommit.run(work) : this.#db.transaction().execute(work);
   }
 
   async migrate(): Promise<void> {
@@ -41,31 +50,31 @@ export class KyselyRelayStore implements RelayStore {
   }
 
   register(input: NewRegistration, now: number): Promise<RegisterOutcome> {
-    return this.#db.transaction().execute((trx) => registerTrace(trx, this.#traits, input, now));
+    return this.#write((trx) => registerTrace(trx, this.#traits, input, now));
   }
 
   ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> {
-    return this.#db.transaction().execute((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil));
+    return this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil));
   }
 
   claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {
-    return this.#db.transaction().execute((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit, scope));
+    return this.#write((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit, scope));
   }
 
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> {
-    return this.#db.transaction().execute((trx) => completeAttempt(trx, claim, record, verdict, now));
+    return this.#write((trx) => completeAttempt(trx, claim, record, verdict, now));
   }
 
   expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> {
-    return this.#db.transaction().execute((trx) => expireOverdue(trx, this.#traits, now, limit, notice));
+    return this.#write((trx) => expireOverdue(trx, this.#traits, now, limit, notice));
   }
 
   adoptParkedCallbacks(now: number, limit: number): Promise<number> {
-    return this.#db.transaction().execute((trx) => adoptParkedCallbacks(trx, now, limit));
+    return this.#write((trx) => adoptParkedCallbacks(trx, now, limit));
   }
 
   expireParked(now: number, limit: number): Promise<number> {
-    return this.#db.transaction().execute((trx) => expireParked(trx, now, limit));
+    return this.#write((trx) => expireParked(trx, now, limit));
   }
 
   async nextDueAt(scope?: ClaimScope): Promise<number | null> {

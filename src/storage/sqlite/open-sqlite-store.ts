@@ -12,6 +12,7 @@ export const SQLITE_TRAITS: DialectTraits = {
   name: 'sqlite',
   supportsSkipLocked: false,
   supportsOnConflict: true,
+  groupsCommits: true,
   largeTextType: 'text',
 };
 
