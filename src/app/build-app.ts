@@ -19,6 +19,7 @@ import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { createTunnelAccess } from '../tunnel/tunnel-access.ts';
 import { TunnelHub } from '../tunnel/tunnel-hub.ts';
+import { registerTunnelMetrics } from '../tunnel/tunnel-metrics.ts';
 import { registerTunnelRoutes } from '../tunnel/tunnel-routes.ts';
 import { TunnelSender } from '../tunnel/tunnel-sender.ts';
 import { createRelayLogger } from './relay-logger.ts';
@@ -79,7 +80,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
   ) : undefined;
   const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery });
-  await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }) });
+  await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }), hasWorker: worker !== undefined });
+  registerTunnelMetrics(metrics.registry, tunnels);
 
   let isClosed = false;
   return {

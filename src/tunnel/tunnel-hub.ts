@@ -43,6 +43,12 @@ export class TunnelHub {
     return [...this.#byName.keys()];
   }
 
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.#byName.values()) count += set.size;
+    return count;
+  }
+
   /** The least busy listener of `name`, so two listeners share the work. */
   pick(name: string): ListenerConnection | undefined {
     let best: ListenerConnection | undefined;

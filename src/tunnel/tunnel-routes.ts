@@ -8,6 +8,8 @@ import { TUNNEL_NAME_PATTERN } from './tunnel-uri.ts';
 export interface TunnelRouteOptions {
   hub: TunnelHub;
   access: (request: FastifyRequest, name: string) => void;
+  /** Only an instance that runs the delivery worker can carry a tunnel's deliveries. */
+  hasWorker: boolean;
 }
 
 type TunnelRequest = FastifyRequest<{ Params: { name: string } }>;
@@ -26,6 +28,7 @@ export async function registerTunnelRoutes(app: FastifyInstance, options: Tunnel
       const { name } = request.params;
       if (!TUNNEL_NAME_PATTERN.test(name)) throw new RelayError('INVALID_TUNNEL_NAME', 'the tunnel name must be 1 to 63 of a-z, 0-9 and -');
       options.access(request, name);
+      if (!options.hasWorker) throw new RelayError('NOT_FOUND', 'this instance does not run the delivery worker (RELAY_ROLES): connect listen to one that does');
     },
     handler: async () => {
       throw new RelayError('UPGRADE_REQUIRED', 'connect with WebSocket: callback-relay listen --relay <url> --name <name>', { upgrade: 'websocket' });

@@ -176,3 +176,15 @@ describe('dev tunnel: a wait with no listener ends', () => {
     expect(Date.parse(detail.attempts[0].at) - Date.parse(detail.created_at)).toBeGreaterThanOrEqual(900);
   });
 });
+
+describe('dev tunnel: an instance without the delivery worker', () => {
+  it('refuses listeners, since it could not carry their deliveries', async () => {
+    const apiOnly = await startRelay({ RELAY_ROLES: 'api' });
+    try {
+      const answer = await rawHandshake(`${apiOnly.url}/api/tunnel/alice`);
+      expect('status' in answer ? [answer.status, answer.body.error.code] : 'opened').toEqual([404, 'NOT_FOUND']);
+    } finally {
+      await apiOnly.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
-import { getTrace, push, register, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
+import { getTrace, push, register, send, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
 import { TestListener } from '../helpers/tunnel-listener.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson, mediaCheckXml } from '../helpers/wechat-signer.ts';
@@ -59,6 +59,7 @@ describe('dev tunnel: delivery over callback-relay listen', () => {
       expect(trace.attempts).toHaveLength(1);
       expect(trace.attempts[0]).toMatchObject({ http_status: 200, outcome: 'success', response_excerpt: 'ok' });
       expect(listener.deliveries().map((event) => event.frame.traceId).sort()).toEqual(['tun-json', 'tun-xml']);
+      expect((await send('GET', `${relay.url}/metrics`)).text).toMatch(/^relay_tunnel_listeners 1$/m);
     } finally {
       listener.stop();
     }
