@@ -37,6 +37,7 @@ export class TunnelClient {
   readonly #stop = new AbortController();
   #socket: WebSocket | undefined;
   #failures = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
   #done: { resolve: (code: number) => void; promise: Promise<number> };
 
   constructor(options: TunnelClientOptions, onEvent: (event: ClientEvent) => void) {
@@ -56,6 +57,7 @@ export class TunnelClient {
   stop(): void {
     if (this.#stop.signal.aborted) return;
     this.#stop.abort();
+    clearTimeout(this.#reconnectTimer);
     this.#socket?.close(1000, 'listener stopping');
     this.#done.resolve(0);
   }
@@ -130,8 +132,7 @@ export class TunnelClient {
     const base = Math.min(max, first * 2 ** Math.min(this.#failures - 1, 16));
     const retryInMs = Math.round(base * (0.8 + Math.random() * 0.4));
     this.#onEvent({ kind: 'disconnected', reason, retryInMs, attempt: this.#failures });
-    const timer = setTimeout(() => this.#connect(), retryInMs);
-    this.#stop.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    this.#reconnectTimer = setTimeout(() => this.#connect(), retryInMs);
   }
 
   #refuse(status: number, error: { code: string; message: string }): void {

@@ -150,4 +150,16 @@ describe('callback-relay listen end to end', () => {
       await listen.signal('SIGINT');
     }
   });
+
+  it('exits with the reason when the relay refuses the key, and with usage on bad arguments', async () => {
+    const refused = CliProcess.relayCli(['listen', '--relay', relay.url, '--name', 'alice', '--forward-to', `${localUrl}/wx`, '--key', 'wrong-key-0123456789']);
+    expect(await refused.exited).toBe(1);
+    expect(refused.lines.join('\n')).toMatch(/refused by the relay: 401 UNAUTHORIZED: the API key is not valid/);
+    const noKey = CliProcess.relayCli(['listen', '--relay', relay.url, '--name', 'alice', '--forward-to', `${localUrl}/wx`], { CALLBACK_RELAY_KEY: '' });
+    expect(await noKey.exited).toBe(1);
+    expect(noKey.lines.join('\n')).toMatch(/401 UNAUTHORIZED/);
+    const badName = CliProcess.relayCli(['listen', '--name', 'Alice!', '--forward-to', `${localUrl}/wx`]);
+    expect(await badName.exited).toBe(2);
+    expect(badName.lines.join('\n')).toMatch(/--name must be/);
+  });
 });
