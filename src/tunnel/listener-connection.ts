@@ -52,6 +52,7 @@ export class ListenerConnection {
   readonly #queued = new Map<string, (result: SendResult) => void>();
   readonly #heartbeat: NodeJS.Timeout;
   #isAlive = true;
+  #lastAssignedAt = 0;
   #isClosed = false;
   #onClose: (() => void) | undefined;
 
@@ -75,8 +76,14 @@ export class ListenerConnection {
     return this.#pending.size + this.#queue.length;
   }
 
+  /** False from the moment a close begins (either side), not only once the TCP connection is gone. */
   get isOpen(): boolean {
-    return !this.#isClosed;
+    return !this.#isClosed && this.#socket.readyState === this.#socket.OPEN;
+  }
+
+  /** When this listener was last given work (performance.now()); ties in load go to the longest idle. */
+  get lastAssignedAt(): number {
+    return this.#lastAssignedAt;
   }
 
   onClose(listener: () => void): void {
@@ -86,6 +93,7 @@ export class ListenerConnection {
   /** Queues one attempt and resolves with its result, a timeout, or "not acknowledged". */
   deliver(frame: Omit<DeliveryFrame, 'type' | 'id'>): Promise<SendResult> {
     const id = randomUUID();
+    this.#lastAssignedAt = performance.now();
     return new Promise((resolve) => {
       this.#queued.set(id, resolve);
       this.#queue.push({ id, frame, queuedAt: performance.now() });

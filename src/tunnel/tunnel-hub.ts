@@ -40,7 +40,7 @@ export class TunnelHub {
 
   /** Names with at least one open listener here. */
   names(): string[] {
-    return [...this.#byName.keys()];
+    return [...this.#byName].filter(([, set]) => [...set].some((connection) => connection.isOpen)).map(([name]) => name);
   }
 
   listenerCount(): number {
@@ -49,11 +49,14 @@ export class TunnelHub {
     return count;
   }
 
-  /** The least busy listener of `name`, so two listeners share the work. */
+  /** The least busy listener of `name` (the longest idle among equals), so listeners share the work. */
   pick(name: string): ListenerConnection | undefined {
     let best: ListenerConnection | undefined;
     for (const connection of this.#byName.get(name) ?? []) {
-      if (connection.isOpen && (best === undefined || connection.load < best.load)) best = connection;
+      if (!connection.isOpen) continue;
+      const isBetter = best === undefined || connection.load < best.load
+        || (connection.load === best.load && connection.lastAssignedAt < best.lastAssignedAt);
+      if (isBetter) best = connection;
     }
     return best;
   }
