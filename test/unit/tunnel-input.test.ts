@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatEvent, parseListenArgs } from '../../src/cli/listen-command.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { SchemeSender, type Sender } from '../../src/delivery/sender.ts';
 import { isRelayError } from '../../src/errors/relay-error.ts';
 import { parseRegistration } from '../../src/registration/registration-input.ts';
 import { joinForwardUrl } from '../../src/tunnel/local-forwarder.ts';
@@ -95,5 +97,36 @@ describe('tunnel frames', () => {
   it('truncates excerpts on a character boundary', () => {
     expect(truncateUtf8('审核通过', 7)).toBe('审核');
     expect(truncateUtf8('abc', 10)).toBe('abc');
+  });
+});
+
+describe('tunnel configuration', () => {
+  it('reads RELAY_TUNNEL_KEYS as name:key pairs and names the variable when one is wrong', () => {
+    expect(loadConfig({ RELAY_TUNNEL_KEYS: 'alice:alice-key-123, bob:bob-key-4567' }).tunnelKeys).toEqual([
+      { name: 'alice', key: 'alice-key-123' }, { name: 'bob', key: 'bob-key-4567' },
+    ]);
+    expect(() => loadConfig({ RELAY_TUNNEL_KEYS: 'alice-key-123' })).toThrow(/RELAY_TUNNEL_KEYS/);
+    expect(() => loadConfig({ RELAY_TUNNEL_KEYS: 'alice:short' })).toThrow(/RELAY_TUNNEL_KEYS/);
+    expect(() => loadConfig({ RELAY_TUNNEL_KEYS: 'Alice:alice-key-123' })).toThrow(/RELAY_TUNNEL_KEYS/);
+    expect(() => loadConfig({ RELAY_TUNNEL_MAX_WAIT_S: '0' })).toThrow(/RELAY_TUNNEL_MAX_WAIT_S/);
+    expect(loadConfig({}).tunnelMaxWaitS).toBe(86_400);
+  });
+});
+
+describe('scheme sender', () => {
+  it('picks the transport by the destination scheme, http(s) by default', async () => {
+    const used: string[] = [];
+    const fake = (name: string): Sender => ({
+      send: async () => {
+        used.push(name);
+        return { outcome: 'success', httpStatus: 200, durationMs: 0, retryAfterMs: null, errorMessage: null, responseExcerpt: null };
+      },
+      close: async () => undefined,
+    });
+    const sender = new SchemeSender(fake('http'), { tunnel: fake('tunnel') });
+    for (const url of ['https://a.example/x', 'tunnel://alice', 'TUNNEL://bob/x', 'http://b.example']) {
+      await sender.send({ url, headers: {}, body: Buffer.alloc(0) }, () => 0);
+    }
+    expect(used).toEqual(['http', 'tunnel', 'tunnel', 'http']);
   });
 });
