@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/config-schema.ts';
+import { registerCallbackRoutes } from '../callback/callback-routes.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
@@ -135,6 +136,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     allowedDestinations: config.allowedDestinations,
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
+  registerCallbackRoutes(server, { store: deps.store, guard: createAccessGuard(config.apiKeys) });
   await registerWechatRoutes(server, {
     apps,
     ingest: { ...deps, parkedGraceS: config.parkedGraceS },

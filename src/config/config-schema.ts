@@ -1,5 +1,22 @@
 import Type, { type Static } from 'typebox';
 
+/**
+ * Where events that carry no registered id go: the first rule whose `msgType`
+ * and `event` both match (an omitted one matches anything) sends the event to
+ * each of its destinations, with the same durable delivery and retries as a trace.
+ */
+export const EventRouteSchema = Type.Object({
+  /** Shown in the API, logs and the `x-relay-route` header. */
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+  /** `MsgType` to match (`event`, `text`, …); omitted = any. */
+  msgType: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** `Event` to match (`subscribe_msg_sent_event`, …); omitted = any. */
+  event: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** Absolute http(s) URLs; each receives its own delivery (fan-out). */
+  destinations: Type.Array(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s/?#]+' }), { minItems: 1, maxItems: 16 }),
+}, { additionalProperties: false });
+export type EventRoute = Static<typeof EventRouteSchema>;
+
 /** One mini program (or official account) whose pushes the relay accepts. */
 export const WechatAppSchema = Type.Object({
   /** The AppID (`wx…`); also the `<appid>` of `/api/wechat/<appid>`. */
@@ -8,7 +25,22 @@ export const WechatAppSchema = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   /** The console's 43-character EncodingAESKey, for safe and compatible mode. */
   encodingAesKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{43}$' })),
-});
+  /**
+   * The console's 数据格式. When set, a push in the other format is refused (415)
+   * rather than forwarded to handlers that cannot read it. Unset = either, as sent.
+   */
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xml')])),
+  /**
+   * The console's 消息加解密方式. `compatible` and `safe` refuse unencrypted pushes
+   * (nothing signs a plain body); `plain` or unset accept both, so switching the
+   * console to an encrypted mode never loses a push.
+   */
+  mode: Type.Optional(Type.Union([Type.Literal('plain'), Type.Literal('compatible'), Type.Literal('safe')])),
+  /** Extra id-keyed events: `Event` name → field (dotted path) carrying the id a business server registers. */
+  correlationFields: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$' }))),
+  /** Routing rules for events that carry no registered id. */
+  routes: Type.Optional(Type.Array(EventRouteSchema, { maxItems: 100 })),
+}, { additionalProperties: false });
 export type WechatApp = Static<typeof WechatAppSchema>;
 
 export const RelayConfigSchema = Type.Object({

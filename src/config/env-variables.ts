@@ -97,7 +97,16 @@ export function readWechatEnvironment(env: Env): RelayConfig['apps'][number] | u
   const appId = env.WECHAT_APPID?.trim();
   const token = env.WECHAT_TOKEN?.trim() || undefined;
   const encodingAesKey = env.WECHAT_ENCODING_AES_KEY?.trim() || undefined;
+  const format = oneOf('WECHAT_FORMAT', env.WECHAT_FORMAT, ['json', 'xml'] as const);
+  const mode = oneOf('WECHAT_MODE', env.WECHAT_MODE, ['plain', 'compatible', 'safe'] as const);
   if (!appId && !token && !encodingAesKey) return undefined;
   if (!appId && encodingAesKey) throw new ConfigError('WECHAT_APPID must be set with WECHAT_ENCODING_AES_KEY (the appid is checked inside every encrypted push)');
-  return { appId: appId || 'default', token, encodingAesKey };
+  return { appId: appId || 'default', token, encodingAesKey, format, mode };
+}
+
+function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  const value = text?.trim().toLowerCase();
+  if (!value) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${text}"`);
+  return value as T;
 }

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import Value from 'typebox/value';
 import { DEFAULT_RETRY_SCHEDULE, RelayConfigSchema, UNCONFIGURED_APP_ID, type RelayConfig } from './config-schema.ts';
 import { parseSchedule } from './duration.ts';
 import { ConfigError, readEnvironment, readWechatEnvironment, VARIABLE_OF_KEY } from './env-variables.ts';
+import { checkWechatApps } from './wechat-app-checks.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -39,12 +41,14 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`RELAY_CONFIG: cannot read ${path}: ${(error as Error).message}`);
   }
+  // YAML is a superset of JSON, but a .json file keeps JSON's stricter errors.
+  const isJson = path.toLowerCase().endsWith('.json');
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = isJson ? JSON.parse(text) : parseYaml(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
     return parsed as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError(`RELAY_CONFIG: ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`RELAY_CONFIG: ${path} is not valid ${isJson ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
   }
 }
 
@@ -52,10 +56,22 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
-function describeProblem(instancePath: string, message: string, fromFile: boolean): string {
+interface SchemaProblem {
+  instancePath: string;
+  message: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+function describeProblem(problem: SchemaProblem, fromFile: boolean): string {
+  const { instancePath } = problem;
   const key = instancePath.split('/')[1] ?? '';
   const variable = VARIABLE_OF_KEY[key];
-  const where = variable ? `${variable} (config key "${key}")` : `config key "${instancePath.slice(1).replaceAll('/', '.') || '(root)'}"`;
+  // apps/1/routes/0/name → apps[1].routes[0].name, as an operator reads the file.
+  const path = instancePath.slice(1).split('/').reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
+  const where = variable ? `${variable} (config key "${key}")` : `config key "${path || '(root)'}"`;
+  const unknown = problem.keyword === 'additionalProperties' ? problem.params.additionalProperties : undefined;
+  const message = Array.isArray(unknown) ? `has unknown key(s) ${unknown.map((name) => `"${String(name)}"`).join(', ')} (keys are case-sensitive)` : problem.message;
   return `${where} ${message}${fromFile && !variable ? ' in RELAY_CONFIG' : ''}`;
 }
 
@@ -68,7 +84,13 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const fromEnv = readEnvironment(env);
   const envApp = readWechatEnvironment(env);
   const fileApps = Array.isArray(fromFile.apps) ? (fromFile.apps as RelayConfig['apps']) : [];
-  const apps = envApp ? [withoutUndefined(envApp), ...fileApps.filter((app) => app?.appId !== envApp.appId)] : fileApps;
+  // WECHAT_* override the file's entry for the same app field by field (its routes stay).
+  const envBase = envApp ? fileApps.find((app) => app?.appId === envApp.appId) : undefined;
+  const apps = envApp ? [{ ...envBase, ...withoutUndefined(envApp) }, ...fileApps.filter((app) => app?.appId !== envApp.appId)] : fileApps;
+  checkWechatApps([
+    ...(envApp ? [{ app: apps[0]!, origin: 'env' as const }] : []),
+    ...fileApps.filter((app) => app?.appId !== envApp?.appId).map((app) => ({ app, origin: { index: fileApps.indexOf(app) } })),
+  ]);
   const merged = {
     ...DEFAULT_CONFIG,
     ...fromFile,
@@ -78,7 +100,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   };
   const problems = [...Value.Errors(RelayConfigSchema, merged)]
     .filter((problem) => problem.keyword !== 'boolean' || problem.instancePath === '')
-    .map((problem) => describeProblem(problem.instancePath, problem.message, env.RELAY_CONFIG !== undefined));
+    .map((problem) => describeProblem(problem as SchemaProblem, env.RELAY_CONFIG !== undefined));
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  - ${[...new Set(problems)].join('\n  - ')}`);
   const config = merged as RelayConfig;
   if (!config.apps.some((app) => app.appId === config.defaultAppId) && config.apps.length > 0) {

@@ -17,6 +17,8 @@ export const DeliveryKind = {
   callback: 'callback',
   /** The relay's own notice that no callback came before the deadline. */
   timeout: 'timeout',
+  /** An event without a registered id, sent to a routing rule's destination. */
+  routed: 'routed',
 } as const;
 export type DeliveryKind = (typeof DeliveryKind)[keyof typeof DeliveryKind];
 

@@ -100,7 +100,7 @@ export class DeliveryWorker {
 
   async #deliver(claim: ClaimedDelivery): Promise<void> {
     const { store, sender, clock, metrics } = this.#deps;
-    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind });
+    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind, route: claim.routeName ?? undefined });
     const startedAt = clock.now();
     let result: SendResult;
     try {

@@ -27,10 +27,12 @@ export function buildForwardRequest(claim: ClaimedDelivery, signingSecrets: read
     'content-type': claim.contentType,
     'user-agent': USER_AGENT,
     'x-relay-event': claim.kind === DeliveryKind.timeout ? RELAY_EVENT.timeout : RELAY_EVENT.received,
-    'x-relay-trace-id': claim.traceId,
     'x-relay-attempt': String(claim.attempt),
     'x-relay-delivery-id': claim.id,
   };
+  // A routed event has no trace; its rule's name tells the receiver why it came.
+  if (claim.traceId !== null) headers['x-relay-trace-id'] = claim.traceId;
+  if (claim.routeName) headers['x-relay-route'] = claim.routeName;
   if (claim.isLate) headers['x-relay-late'] = 'true';
   if (signingSecrets.length > 0) {
     // webhook-id is the delivery's id: stable across retries, so receivers can dedupe.

@@ -38,7 +38,8 @@ export interface CallbacksTable {
 
 export interface DeliveriesTable {
   id: string;
-  trace_pk: string;
+  /** Null for an event routed by rule, which belongs to no trace (see app_id, route_name). */
+  trace_pk: string | null;
   kind: string;
   destination: string;
   callback_id: string | null;
@@ -52,12 +53,16 @@ export interface DeliveriesTable {
   lease_owner: string | null;
   created_at: number;
   updated_at: number;
+  /** Set on routed deliveries (a trace's deliveries take the app from the trace). */
+  app_id: string | null;
+  /** The routing rule that created a routed delivery. */
+  route_name: string | null;
 }
 
 export interface AttemptsTable {
   id: string;
   delivery_id: string;
-  trace_pk: string;
+  trace_pk: string | null;
   attempt_no: number;
   started_at: number;
   duration_ms: number;

@@ -33,6 +33,10 @@ export interface RelayStore {
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
   nextDueAt(scope?: ClaimScope): Promise<number | null>;
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
+  /** Recent pushes, newest first (e.g. the unmatched ones of an app). */
+  listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]>;
+  /** One push with the deliveries it caused (routed events) and their attempts. */
+  getCallback(id: string): Promise<CallbackDetail | undefined>;
   countBacklog(now: number): Promise<Backlog>;
   close(): Promise<void>;
 }
@@ -71,6 +75,14 @@ export interface IncomingCallback {
   contentType: string;
   body: string;
   fingerprint: string;
+  /** For a push without correlation id: where routing rules send it (empty = unmatched). */
+  routes?: readonly RouteTarget[];
+}
+
+/** One destination of a routed event and the rule that chose it. */
+export interface RouteTarget {
+  route: string;
+  destination: string;
 }
 
 export const IngestOutcome = {
@@ -80,6 +92,8 @@ export const IngestOutcome = {
   duplicate: 'duplicate',
   conflict: 'conflict',
   unrouted: 'unrouted',
+  /** No correlation id; a routing rule sent it to its destinations. */
+  routed: 'routed',
 } as const;
 export type IngestOutcome = (typeof IngestOutcome)[keyof typeof IngestOutcome];
 
@@ -90,8 +104,10 @@ export const CallbackState = {
   parked: 'parked',
   /** The grace window ran out with no registration; kept for the record. */
   expired: 'expired',
-  /** Carries no correlation id. */
+  /** Carries no correlation id and matched no routing rule: stored, acknowledged, counted. */
   unrouted: 'unrouted',
+  /** Carries no correlation id; delivered to the destinations of a routing rule. */
+  routed: 'routed',
   /** A repeat of a forwarded push with a different verdict; recorded, not forwarded. */
   conflict: 'conflict',
 } as const;
@@ -115,9 +131,12 @@ export interface TraceRecord {
 
 export interface ClaimedDelivery {
   id: string;
-  tracePk: string;
+  /** Null for a routed delivery, which belongs to no trace. */
+  tracePk: string | null;
   appId: string;
-  traceId: string;
+  traceId: string | null;
+  /** The routing rule of a routed delivery. */
+  routeName?: string | null;
   kind: DeliveryKind;
   destination: string;
   contentType: string;
@@ -154,6 +173,8 @@ export interface AttemptView extends AttemptRecord {
 export interface DeliveryView {
   id: string;
   kind: DeliveryKind;
+  /** The routing rule of a routed delivery, else null. */
+  route?: string | null;
   status: DeliveryStatus;
   destination: string;
   isLate: boolean;
@@ -183,4 +204,21 @@ export interface Backlog {
   pendingTraces: number;
   parkedCallbacks: number;
   openDeliveries: number;
+}
+
+export interface CallbackFilter {
+  appId?: string;
+  state?: CallbackState;
+  /** At most this many, newest first. */
+  limit: number;
+}
+
+export interface CallbackSummary extends CallbackView {
+  appId: string;
+  correlationId: string | null;
+}
+
+export interface CallbackDetail extends CallbackSummary {
+  deliveries: DeliveryView[];
+  attempts: AttemptView[];
 }

@@ -36,9 +36,10 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
     if (changedRows(result) === 1) claimed.push({ id: row.id, attempt });
   }
   if (claimed.length === 0) return [];
+  // Left join: a routed delivery has no trace and carries its own app and rule.
   const rows = await db.selectFrom('relay_deliveries as d')
-    .innerJoin('relay_traces as t', 't.id', 'd.trace_pk')
-    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id'])
+    .leftJoin('relay_traces as t', 't.id', 'd.trace_pk')
+    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id', 'd.app_id as delivery_app_id', 'd.route_name'])
     .where('d.id', 'in', claimed.map((claim) => claim.id))
     .execute();
   const attemptOf = new Map(claimed.map((claim) => [claim.id, claim.attempt]));
@@ -48,8 +49,9 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
   return rows.map((row) => ({
     id: row.id,
     tracePk: row.trace_pk,
-    appId: row.app_id,
+    appId: row.app_id ?? row.delivery_app_id ?? '',
     traceId: row.trace_id,
+    routeName: row.route_name,
     kind: row.kind as DeliveryKind,
     destination: row.destination,
     contentType: row.content_type,

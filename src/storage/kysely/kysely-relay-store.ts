@@ -5,6 +5,7 @@ import type {
   AttemptRecord, AttemptVerdict, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
   NewRegistration, RegisterOutcome, RelayStore, TimeoutNoticeBuilder, TraceDetail,
 } from '../relay-store.ts';
+import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
 import { inClaimScope } from './claim-scope.ts';
@@ -14,6 +15,7 @@ import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
 import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
+import { listCallbacks, readCallback } from './read-callbacks.ts';
 import { registerTrace } from './register-trace.ts';
 import { num } from './row-mappers.ts';
 import { runMigrations } from './run-migrations.ts';
@@ -89,6 +91,14 @@ export class KyselyRelayStore implements RelayStore {
 
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined> {
     return readTrace(this.#db, appId, traceId);
+  }
+
+  listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]> {
+    return listCallbacks(this.#db, filter);
+  }
+
+  getCallback(id: string): Promise<CallbackDetail | undefined> {
+    return readCallback(this.#db, id);
   }
 
   countBacklog(): Promise<Backlog> {

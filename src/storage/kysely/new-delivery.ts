@@ -5,13 +5,17 @@ import { DeliveryStatus, type DeliveryKind } from '../../delivery/delivery-statu
 import type { Db } from './store-context.ts';
 
 export interface NewDelivery {
-  tracePk: string;
+  /** Null for a routed delivery, which belongs to no trace. */
+  tracePk: string | null;
   kind: DeliveryKind;
   destination: string;
   callbackId: string | null;
   contentType: string;
   body: string;
   isLate: boolean;
+  /** A routed delivery's app and routing rule (a trace's deliveries take the app from the trace). */
+  appId?: string;
+  routeName?: string;
 }
 
 /** Inserts a delivery due now: every message the relay sends starts here. */
@@ -31,6 +35,8 @@ export async function insertDelivery(db: Db, delivery: NewDelivery, now: number)
     lease_owner: null,
     created_at: now,
     updated_at: now,
+    app_id: delivery.appId ?? null,
+    route_name: delivery.routeName ?? null,
   };
   await db.insertInto('relay_deliveries').values(row).execute();
   return row.id;

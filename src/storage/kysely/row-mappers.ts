@@ -42,6 +42,7 @@ export function toDeliveryView(row: Selectable<DeliveriesTable>): DeliveryView {
   return {
     id: row.id,
     kind: row.kind as DeliveryKind,
+    route: row.route_name ?? null,
     status: row.status as DeliveryStatus,
     destination: row.destination,
     isLate: num(row.is_late) === 1,
