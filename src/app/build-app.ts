@@ -10,6 +10,7 @@ import { HttpSender } from '../delivery/http-sender.ts';
 import { DestinationHealth, type CircuitStateName } from '../delivery/destination-health.ts';
 import { registerDestinationRoutes } from '../delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
+import { SchemeSender } from '../delivery/sender.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
 import { assertUnscoped } from '../http/access-scope.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
@@ -23,6 +24,11 @@ import { registerReplayRoutes } from '../replay/replay-routes.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
+import { createTunnelAccess } from '../tunnel/tunnel-access.ts';
+import { TunnelHub } from '../tunnel/tunnel-hub.ts';
+import { registerTunnelMetrics } from '../tunnel/tunnel-metrics.ts';
+import { registerTunnelRoutes } from '../tunnel/tunnel-routes.ts';
+import { TunnelSender } from '../tunnel/tunnel-sender.ts';
 import { createRelayLogger } from './relay-logger.ts';
 
 export interface RelayDeps {
@@ -59,18 +65,24 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const store = deps.store ?? openStore(config);
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const sender = new HttpSender({
+  // Dev tunnels: listeners connect to this instance's API; its worker carries their deliveries.
+  const tunnels = new TunnelHub(
+    // Queue wait plus the attempt stays inside the lease (2 × attempt timeout + 1 s): never two claims of one delivery at once.
+    { excerptBytes: 1024, pingIntervalMs: config.tunnelPingIntervalMs, maxQueueWaitMs: Math.floor(config.attemptTimeoutMs * 0.8), onListenerReady: () => worker?.wake() },
+    logger.child({ component: 'tunnel' }),
+  );
+  const sender = new SchemeSender(new HttpSender({
     attemptTimeoutMs: config.attemptTimeoutMs,
     destinationRules: { allowedPrefixes: config.allowedDestinations, blockPrivate: config.blockPrivateDestinations },
     lookup: deps.lookup,
-  });
+  }), { tunnel: new TunnelSender(tunnels, config.attemptTimeoutMs) });
   const health = config.roles.worker ? new DestinationHealth({
     concurrencyPerOrigin: config.destinationConcurrency,
     breakerFailures: config.breakerFailures,
     breakerCooldownMs: config.breakerCooldownMs,
   }) : undefined;
   if (health) watchDestinations(health, metrics);
-  const worker = config.roles.worker ? new DeliveryWorker({
+  const worker: DeliveryWorker | undefined = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
     // Longer than any attempt can take, with room to record it; then another pass may take over.
@@ -81,6 +93,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
       retryBudgetMs: config.retryBudgetS === undefined ? undefined : config.retryBudgetS * 1000,
     },
     signingSecrets: config.signingSecrets,
+    claimScope: () => ({ tunnelNames: tunnels.names(), tunnelWaitEndedAt: clock.now() - config.tunnelMaxWaitS * 1000 }),
   }, { store, sender, clock, logger, metrics, health }) : undefined;
   // Without a local worker, another instance's poll picks the delivery up.
   const onNewDelivery = () => worker?.wake();
@@ -89,6 +102,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
   ) : undefined;
   const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health });
+  await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }), hasWorker: worker !== undefined });
+  registerTunnelMetrics(metrics.registry, tunnels);
 
   let isClosed = false;
   return {
@@ -103,6 +118,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     async close() {
       if (isClosed) return;
       isClosed = true;
+      // Listeners hear "going away" (1001) and redial; their attempts in flight are recorded as not acknowledged.
+      tunnels.closeAll();
       await server.close();
       await Promise.all([worker?.stop(), sweeper?.stop()]);
       await sender.close();

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/env-variables.ts';
+import { runListenCommand } from './listen-command.ts';
 import { runMigrateCommand } from './migrate-command.ts';
 import { runSimulateCommand } from './simulate-command.ts';
 import { runStartCommand } from './start-command.ts';
@@ -9,6 +10,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)' },
   migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit' },
   simulate: { run: runSimulateCommand, summary: 'sign, encrypt and push a WeChat event to a relay (see simulate --help)' },
+  listen: { run: runListenCommand, summary: 'dev tunnel: receive the deliveries of tunnel://<name> on this machine' },
 };
 
 function usage(): string {

@@ -120,6 +120,12 @@ export const RelayConfigSchema = Type.Object({
   registrationBodyLimitBytes: Type.Integer({ minimum: 256 }),
   /** Body limit of the push endpoint, bytes. Default 1 MiB. */
   pushBodyLimitBytes: Type.Integer({ minimum: 1024 }),
+  /** Keys that may open only the dev tunnel of one name (`RELAY_TUNNEL_KEYS=alice:<key>,…`); RELAY_API_KEYS open any name. */
+  tunnelKeys: Type.Array(Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]{1,63}$' }), key: Type.String({ minLength: 8 }) })),
+  /** How long a tunnel delivery waits, without spending attempts, for a listener, seconds. Default 86400. */
+  tunnelMaxWaitS: Type.Integer({ minimum: 1, maximum: 30 * 86_400 }),
+  /** Ping interval of tunnel connections, ms; a listener silent for a whole interval is dropped. Default 15000. */
+  tunnelPingIntervalMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
   /** pino level. Default info. */
   logLevel: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),

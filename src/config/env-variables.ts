@@ -34,6 +34,15 @@ function roles(text: string): RelayConfig['roles'] {
   return { api: names.includes('api'), worker: names.includes('worker'), sweeper: names.includes('sweeper') };
 }
 
+/** `alice:<key>,bob:<key>`: each key opens only the tunnel of its name. */
+function tunnelKeys(name: string, text: string): RelayConfig['tunnelKeys'] {
+  return list(text).map((item) => {
+    const colon = item.indexOf(':');
+    if (colon <= 0) throw new ConfigError(`${name} must list <tunnel-name>:<key> pairs, comma-separated`);
+    return { name: item.slice(0, colon).trim(), key: item.slice(colon + 1).trim() };
+  });
+}
+
 /** Each variable with the config key it sets and how its text is read. */
 const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: string) => unknown]> = [
   ['PORT', 'port', integer],
@@ -68,6 +77,9 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_REQUEST_TIMEOUT_MS', 'requestTimeoutMs', integer],
   ['RELAY_REGISTRATION_BODY_LIMIT_BYTES', 'registrationBodyLimitBytes', integer],
   ['RELAY_PUSH_BODY_LIMIT_BYTES', 'pushBodyLimitBytes', integer],
+  ['RELAY_TUNNEL_KEYS', 'tunnelKeys', tunnelKeys],
+  ['RELAY_TUNNEL_MAX_WAIT_S', 'tunnelMaxWaitS', integer],
+  ['RELAY_TUNNEL_PING_INTERVAL_MS', 'tunnelPingIntervalMs', integer],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];
 

@@ -38,6 +38,9 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   registrationBodyLimitBytes: 16 * 1024,
   pushBodyLimitBytes: 1024 * 1024,
   logLevel: 'info',
+  tunnelKeys: [],
+  tunnelMaxWaitS: 86_400,
+  tunnelPingIntervalMs: 15_000,
 };
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -76,6 +79,8 @@ function checkRouteDestinations(config: RelayConfig): void {
 
 function isHttpUrl(text: string): boolean {
   try {
+    // `tunnel://` (or `tunnel://<name>`) lets registrations reach dev-tunnel listeners.
+    if (text.startsWith('tunnel://')) return true;
     const url = new URL(text);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
   } catch {
@@ -138,7 +143,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
     throw new ConfigError(`defaultAppId "${config.defaultAppId}" is not one of the configured apps`);
   }
   const badPrefixes = [...config.allowedDestinations, ...config.scopedApiKeys.flatMap((item) => item.destinationPrefixes ?? [])].filter((prefix) => !isHttpUrl(prefix));
-  if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes; not: ${badPrefixes.join(', ')}`);
+  if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes (or tunnel://…); not: ${badPrefixes.join(', ')}`);
   checkRouteDestinations(config);
   const keyless = config.scopedApiKeys.filter((item) => !item.key === !item.keySha256);
   if (keyless.length > 0) throw new ConfigError(`scopedApiKeys: give exactly one of "key" or "keySha256" for ${keyless.map((item) => item.id).join(', ')} in RELAY_CONFIG`);

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { ClaimedDelivery, RelayStore } from '../storage/relay-store.ts';
+import type { ClaimedDelivery, ClaimScope, RelayStore } from '../storage/relay-store.ts';
 import { AttemptOutcome } from './delivery-status.ts';
 import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.ts';
-import type { HttpSender, SendResult } from './http-sender.ts';
+import type { SendResult } from './http-sender.ts';
+import type { Sender } from './sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
 import { Waker } from './waker.ts';
 import type { DestinationHealth } from './destination-health.ts';
@@ -18,11 +19,13 @@ export interface DeliveryWorkerOptions {
   pollIntervalMs: number;
   policy: RetryPolicy;
   signingSecrets: readonly string[];
+  /** Narrows what this instance claims (e.g. tunnels with a listener here); read before each claim. */
+  claimScope?: () => ClaimScope;
 }
 
 export interface DeliveryWorkerDeps {
   store: RelayStore;
-  sender: HttpSender;
+  sender: Sender;
   clock: Clock;
   logger: Logger;
   metrics: RelayMetrics;
@@ -71,7 +74,7 @@ export class DeliveryWorker {
       try {
         const free = this.#options.concurrency - this.#inFlight.size;
         if (free > 0) {
-          const claims = await this.#deps.store.claimDueDeliveries(this.#options.owner, this.#deps.clock.now(), this.#options.leaseMs, free);
+          const claims = await this.#deps.store.claimDueDeliveries(this.#options.owner, this.#deps.clock.now(), this.#options.leaseMs, free, this.#options.claimScope?.());
           for (const claim of claims) this.#track(this.#deliver(claim));
           if (claims.length === free) continue;
           waitMs = await this.#idleWaitMs();
@@ -84,7 +87,7 @@ export class DeliveryWorker {
   }
 
   async #idleWaitMs(): Promise<number> {
-    const due = await this.#deps.store.nextDueAt();
+    const due = await this.#deps.store.nextDueAt(this.#options.claimScope?.());
     if (due === null) return this.#options.pollIntervalMs;
     return Math.max(0, Math.min(this.#options.pollIntervalMs, due - this.#deps.clock.now()));
   }

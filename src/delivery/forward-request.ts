@@ -1,5 +1,6 @@
 import type { ClaimedDelivery } from '../storage/relay-store.ts';
 import { DeliveryKind } from './delivery-status.ts';
+import { isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
 import { signStandardWebhook } from './standard-webhooks.ts';
 
 export const RELAY_EVENT = {
@@ -53,6 +54,11 @@ export class UnsendableDeliveryError extends Error {
 }
 
 function assertSendable(destination: string): void {
+  // A dev tunnel destination goes to a connected listener, not over HTTP (see src/tunnel/).
+  if (isTunnelUri(destination)) {
+    if (parseTunnelUri(destination)) return;
+    throw new UnsendableDeliveryError('the stored destination is not a valid tunnel://<name>[/path]');
+  }
   let url: URL;
   try {
     url = new URL(destination);

@@ -9,7 +9,7 @@ export const ERROR_CODES = {
   MISSING_FIELD: { status: 400, description: 'A required field is missing or empty.' },
   FIELD_TOO_LONG: { status: 400, description: 'A field is longer than its limit.' },
   INVALID_FIELD: { status: 400, description: 'A field has a value outside its allowed set or format.' },
-  INVALID_SERVER_URI: { status: 400, description: 'server_uri is not an absolute http(s) URL.' },
+  INVALID_SERVER_URI: { status: 400, description: 'server_uri is not an absolute http(s) URL, nor tunnel://<name>[/path].' },
   DESTINATION_NOT_ALLOWED: { status: 400, description: 'server_uri does not start with any prefix of RELAY_ALLOWED_DESTINATIONS.' },
   DESTINATION_BLOCKED: { status: 400, description: 'server_uri points where the relay never sends: a cloud metadata address, or with RELAY_BLOCK_PRIVATE_DESTINATIONS a non-public address or a URL with credentials.' },
   INVALID_PUSH: { status: 400, description: 'The push body is not a WeChat message the relay can read.' },
@@ -31,6 +31,9 @@ export const ERROR_CODES = {
   PUSH_FORMAT_MISMATCH: { status: 415, description: 'The push is JSON for an app configured for XML, or the reverse.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time in Retry-After.' },
   STORAGE_UNAVAILABLE: { status: 503, description: 'The database did not answer in time; nothing was acknowledged.' },
+  INVALID_TUNNEL_NAME: { status: 400, description: 'A tunnel name is not 1 to 63 of a-z, 0-9 and -.' },
+  TUNNEL_NAME_FORBIDDEN: { status: 403, description: 'The API key may not open a tunnel of this name.' },
+  UPGRADE_REQUIRED: { status: 426, description: 'This endpoint speaks WebSocket only (callback-relay listen).' },
   INTERNAL: { status: 500, description: 'The relay failed; the log has the details.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

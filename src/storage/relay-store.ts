@@ -17,8 +17,11 @@ export interface RelayStore {
   register(input: NewRegistration, now: number): Promise<RegisterOutcome>;
   /** Stores a push durably and, when its trace is known, creates its delivery. */
   ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome>;
-  /** Leases up to `limit` due deliveries (pending and due, or leased with the lease run out). */
-  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases up to `limit` due deliveries (pending and due, or leased with the lease run out);
+   * with a `scope`, only those this instance can carry (see ClaimScope).
+   */
+  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]>;
   /**
    * Gives a claimed delivery back unsent (its destination's circuit is open or busy):
    * due again at `retryAt`, the claim's attempt not counted. False if the lease was lost.
@@ -33,7 +36,7 @@ export interface RelayStore {
   /** Marks parked callbacks past their grace window as expired (kept, not forwarded). */
   expireParked(now: number, limit: number): Promise<number>;
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
-  nextDueAt(): Promise<number | null>;
+  nextDueAt(scope?: ClaimScope): Promise<number | null>;
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
   /** Recent pushes, newest first (e.g. the unmatched ones of an app). */
   listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]>;
@@ -96,6 +99,19 @@ export interface AuditEntry {
   traceId: string | null;
   deliveryId: string | null;
   detail: Record<string, unknown> | null;
+}
+
+/**
+ * Which deliveries an instance may claim. HTTP deliveries always; a dev tunnel's
+ * deliveries only where a listener for that name is connected, so nothing spends
+ * attempts while nobody listens, and only the instance holding the connection
+ * claims them.
+ */
+export interface ClaimScope {
+  /** Tunnel names with a listener connected to this instance. */
+  tunnelNames: readonly string[];
+  /** Tunnel deliveries created at or before this time have waited long enough: any instance attempts them. */
+  tunnelWaitEndedAt: number;
 }
 
 export interface NewRegistration {

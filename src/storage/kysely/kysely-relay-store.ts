@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
-  AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, IncomingCallback, IngestOutcome,
+  AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
   NewRegistration, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
   TimeoutNoticeBuilder, TraceDetail,
 } from '../relay-store.ts';
@@ -12,6 +12,7 @@ import { replayTrace } from './replay-trace.ts';
 import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
+import { inClaimScope } from './claim-scope.ts';
 import { completeAttempt } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -63,8 +64,8 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil));
   }
 
-  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
-    return this.#write((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit));
+  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {
+    return this.#write((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit, scope));
   }
 
   releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> {
@@ -93,11 +94,13 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => expireParked(trx, now, limit));
   }
 
-  async nextDueAt(): Promise<number | null> {
-    const row = await this.#db.selectFrom('relay_deliveries')
+  async nextDueAt(scope?: ClaimScope): Promise<number | null> {
+    let query = this.#db.selectFrom('relay_deliveries')
       .select((eb) => eb.fn.min('next_attempt_at').as('due'))
-      .where('status', 'in', [DeliveryStatus.pending, DeliveryStatus.delivering])
-      .executeTakeFirst();
+      .where('status', 'in', [DeliveryStatus.pending, DeliveryStatus.delivering]);
+    // Deliveries waiting for a listener are due but not claimable here: counting them would spin the worker.
+    if (scope) query = query.where(inClaimScope(scope));
+    const row = await query.executeTakeFirst();
     return row?.due === null || row?.due === undefined ? null : num(row.due);
   }
 
