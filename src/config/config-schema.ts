@@ -54,6 +54,18 @@ export const RelayConfigSchema = Type.Object({
   registrationBodyLimitBytes: Type.Integer({ minimum: 256 }),
   /** Body limit of the push endpoint, bytes. Default 1 MiB. */
   pushBodyLimitBytes: Type.Integer({ minimum: 1024 }),
+  /** Connections per instance in the PostgreSQL/MySQL pool. Default 10. */
+  dbPoolMax: Type.Integer({ minimum: 1, maximum: 1000 }),
+  /** Longest a single SQL statement may run before the database cancels it, ms. Default 10000. */
+  dbStatementTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+  /** Longest to wait for a new database connection (and for a free one in the pool), ms. Default 5000. */
+  dbConnectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+  /** Delivered and timed-out traces older than this are purged, days; 0 keeps everything. Default 30. */
+  retentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
+  /** How often the retention purge runs, ms. Default 60000. */
+  retentionIntervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
+  /** Prefix of every Redis key and channel, so several relays can share one Redis. Default `callback-relay:`. */
+  redisKeyPrefix: Type.String({ minLength: 1, maxLength: 128 }),
   /** pino level. Default info. */
   logLevel: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),

@@ -61,6 +61,12 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_SQLITE_SYNCHRONOUS', 'sqliteSynchronous', (_n, text) => text.trim().toLowerCase()],
   ['RELAY_REGISTRATION_BODY_LIMIT_BYTES', 'registrationBodyLimitBytes', integer],
   ['RELAY_PUSH_BODY_LIMIT_BYTES', 'pushBodyLimitBytes', integer],
+  ['RELAY_DB_POOL_MAX', 'dbPoolMax', integer],
+  ['RELAY_DB_STATEMENT_TIMEOUT_MS', 'dbStatementTimeoutMs', integer],
+  ['RELAY_DB_CONNECT_TIMEOUT_MS', 'dbConnectTimeoutMs', integer],
+  ['RELAY_RETENTION_DAYS', 'retentionDays', integer],
+  ['RELAY_RETENTION_INTERVAL_MS', 'retentionIntervalMs', integer],
+  ['RELAY_REDIS_KEY_PREFIX', 'redisKeyPrefix', (_n, text) => text.trim()],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];
 

@@ -27,6 +27,12 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   registrationBodyLimitBytes: 16 * 1024,
   pushBodyLimitBytes: 1024 * 1024,
   logLevel: 'info',
+  dbPoolMax: 10,
+  dbStatementTimeoutMs: 10_000,
+  dbConnectTimeoutMs: 5000,
+  retentionDays: 30,
+  retentionIntervalMs: 60_000,
+  redisKeyPrefix: 'callback-relay:',
 };
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -50,7 +50,7 @@ export class DeadlineSweeper {
     const stopTimer = metrics.sweepDuration.startTimer();
     const batch = this.#options.batchSize;
     let created = 0;
-    let expired = 0;
+    let expired: number;
     try {
       created += await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#abort.signal);
       expired = await drain((limit) => store.expireOverdue(clock.now(), limit, buildTimeoutNotice), batch, this.#abort.signal);

@@ -26,6 +26,9 @@ export function registerRegistrationRoutes(app: FastifyInstance, options: Regist
     { onRequest: async (request) => guard(request) },
     async (request) => {
       const appId = request.query.app_id || deps.defaultAppId;
+      // Registration refuses control characters, so no trace has them; PostgreSQL could not even compare a NUL.
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(request.params.traceId + appId)) throw new RelayError('NOT_FOUND', 'no trace with this id is registered');
       const trace = await deps.store.getTrace(appId, request.params.traceId);
       if (!trace) throw new RelayError('NOT_FOUND', `no trace ${request.params.traceId} is registered for app ${appId}`);
       return traceDetailView(trace);

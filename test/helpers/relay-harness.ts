@@ -5,9 +5,12 @@ import { request } from 'undici';
 import { buildApp, type RelayApp } from '../../src/app/build-app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createRelayLogger } from '../../src/app/relay-logger.ts';
+import { createTestDatabase, currentBackend } from './test-backends.ts';
 
 export interface TestRelay {
   url: string;
+  /** The relay's DATABASE_URL (a fresh database of the current backend unless `env` named one). */
+  databaseUrl: string;
   app: RelayApp;
   close(): Promise<void>;
 }
@@ -22,18 +25,38 @@ const TEST_ENV: Record<string, string> = {
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
 };
 
-/** Starts a real relay on loopback with its own SQLite file (or DATABASE_URL from `env`). */
-export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
+/**
+ * A fresh database of the backend this run targets (RELAY_TEST_BACKEND): a SQLite
+ * file in a temp folder, or a randomly named PostgreSQL/MariaDB database.
+ */
+export async function createBackendDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const backend = currentBackend();
+  if (backend !== 'sqlite') return createTestDatabase(backend);
   const dir = mkdtempSync(join(tmpdir(), 'relay-test-'));
-  const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'relay.db')}`, ...TEST_ENV, ...env });
+  return { url: `sqlite:${join(dir, 'relay.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts a real relay on loopback with a fresh database of the current backend (or DATABASE_URL from `env`). */
+export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
+  const database = env.DATABASE_URL ? undefined : await createBackendDatabase();
+  const databaseUrl = env.DATABASE_URL ?? database!.url;
+  const config = loadConfig({ ...TEST_ENV, RELAY_DB_POOL_MAX: '4', ...env, DATABASE_URL: databaseUrl });
   const app = await buildApp({ config, logger: createRelayLogger(config.logLevel) });
-  const address = await app.start();
+  let address: string | undefined;
+  try {
+    address = await app.start();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await database?.drop();
+    throw error;
+  }
   return {
     url: address ?? '',
+    databaseUrl,
     app,
     async close() {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }
@@ -41,6 +64,8 @@ export async function startRelay(env: Record<string, string> = {}): Promise<Test
 export interface JsonResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  // Tests read whatever JSON the relay answered.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   text: string;
 }
@@ -54,7 +79,7 @@ export async function send(method: 'GET' | 'POST', url: string, body?: string | 
     body: isObject ? JSON.stringify(body) : body,
   });
   const text = await response.body.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {

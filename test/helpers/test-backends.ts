@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
+import pg from 'pg';
+
+export type TestBackend = 'sqlite' | 'postgres' | 'mysql';
+
+/** Where the machine's shared services listen; overridable for other machines. */
+export const SERVICE_URLS = {
+  postgres: process.env.RELAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
+  mysql: process.env.RELAY_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+  redis: process.env.RELAY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+} as const;
+
+/** The backend this run of the suite targets (one Vitest project per backend sets it). */
+export function currentBackend(): TestBackend {
+  const name = process.env.RELAY_TEST_BACKEND ?? 'sqlite';
+  if (name !== 'sqlite' && name !== 'postgres' && name !== 'mysql') throw new Error(`RELAY_TEST_BACKEND=${name} is not sqlite, postgres or mysql`);
+  return name;
+}
+
+/** Whether this project run also gives each relay a Redis (RELAY_TEST_REDIS=on). */
+export function isRedisRun(): boolean {
+  return process.env.RELAY_TEST_REDIS === 'on';
+}
+
+export interface TestDatabase {
+  /** DATABASE_URL of the fresh database. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, randomly named database on a server backend; tests never share one,
+ * so files run in parallel and leave nothing behind.
+ */
+export async function createTestDatabase(backend: Exclude<TestBackend, 'sqlite'>): Promise<TestDatabase> {
+  const name = `relay_test_${randomBytes(6).toString('hex')}`;
+  if (backend === 'postgres') {
+    await withPostgres((client) => client.query(`CREATE DATABASE ${name}`));
+    return {
+      url: `${SERVICE_URLS.postgres}/${name}`,
+      drop: () => withPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    };
+  }
+  await withMysql((connection) => connection.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
+  return {
+    url: `${SERVICE_URLS.mysql}/${name}`,
+    drop: () => withMysql((connection) => connection.query(`DROP DATABASE IF EXISTS ${name}`)),
+  };
+}
+
+async function withPostgres(run: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: `${SERVICE_URLS.postgres}/postgres`, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function withMysql(run: (connection: Awaited<ReturnType<typeof createConnection>>) => Promise<unknown>): Promise<void> {
+  const connection = await createConnection({ uri: SERVICE_URLS.mysql, connectTimeout: 5000 });
+  try {
+    await run(connection);
+  } finally {
+    await connection.end();
+  }
+}
