@@ -13,7 +13,7 @@ import { RelayMetrics } from '../metrics/relay-metrics.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
-import { openStore } from '../storage/open-store.ts';
+import { assertDatabaseReachable, openStore } from '../storage/open-store.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { createRelayLogger } from './relay-logger.ts';
@@ -47,7 +47,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const { config } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createRelayLogger(config.logLevel);
-  const store = deps.store ?? openStore(config);
+  const store = deps.store ?? openStore(config, (error) => logger.warn({ err: error }, 'a pooled database connection broke; the pool opens a new one when needed'));
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const sender = new HttpSender({ attemptTimeoutMs: config.attemptTimeoutMs });
@@ -71,6 +71,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   return {
     config, server, store, metrics, worker, sweeper,
     async start() {
+      await assertDatabaseReachable(store, config.databaseUrl);
       if (config.migrateOnStart) await store.migrate();
       const address = config.roles.api ? await server.listen({ port: config.port, host: config.host }) : undefined;
       worker?.start();

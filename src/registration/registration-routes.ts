@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../errors/relay-error.ts';
+import { STORAGE_DEADLINE_MS, withStorageDeadline } from '../storage/storage-deadline.ts';
 import { parseRegistration } from './registration-input.ts';
 import { registerTrace, type RegisterDeps } from './register-trace.ts';
 import { registrationView, traceDetailView } from './trace-view.ts';
@@ -29,7 +30,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, options: Regist
       // Registration refuses control characters, so no trace has them; PostgreSQL could not even compare a NUL.
       // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u001f\u007f]/.test(request.params.traceId + appId)) throw new RelayError('NOT_FOUND', 'no trace with this id is registered');
-      const trace = await deps.store.getTrace(appId, request.params.traceId);
+      const trace = await withStorageDeadline(deps.store.getTrace(appId, request.params.traceId), deps.storageDeadlineMs ?? STORAGE_DEADLINE_MS, deps.logger, 'trace lookup');
       if (!trace) throw new RelayError('NOT_FOUND', `no trace ${request.params.traceId} is registered for app ${appId}`);
       return traceDetailView(trace);
     },

@@ -54,3 +54,23 @@ export function openStore(config: StoreConfig, onPoolError?: (error: Error) => v
     onPoolError,
   });
 }
+
+/** The database named by DATABASE_URL did not answer at start; the message is safe to print. */
+export class DatabaseUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/** Fails the start with a clear, credential-free message when the database does not answer. */
+export async function assertDatabaseReachable(store: RelayStore, url: string): Promise<void> {
+  try {
+    await store.ping();
+  } catch (error) {
+    let reason = error instanceof Error ? error.message : String(error);
+    const password = /\/\/[^:@/]+:([^@/]*)@/.exec(url)?.[1];
+    if (password) reason = reason.replaceAll(decodeURIComponent(password), '***').replaceAll(password, '***');
+    throw new DatabaseUnreachableError(`cannot reach the database at ${maskDatabaseUrl(url)}: ${reason || (error as { code?: string }).code || 'no answer'}`);
+  }
+}

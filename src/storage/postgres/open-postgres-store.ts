@@ -41,6 +41,10 @@ export function openPostgresStore(options: ServerPoolOptions): KyselyRelayStore 
   });
   // An idle connection that breaks (database restarted) is dropped by the pool; without a listener it would crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // A connection that breaks while checked out (mid-transaction) emits 'error' on the
+  // client itself, where the pool listens no longer: listen for the client's whole life.
+  // The pool drops a broken client when it is released.
+  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
   const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool }) });
   return new KyselyRelayStore(db, POSTGRES_TRAITS);
 }
