@@ -54,7 +54,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const worker = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
-    leaseMs: config.attemptTimeoutMs + 30_000,
+    leaseMs: config.deliveryLeaseMs ?? config.attemptTimeoutMs + 30_000,
     pollIntervalMs: 1000,
     policy: { scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2 },
     signingSecrets: config.signingSecrets,

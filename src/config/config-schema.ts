@@ -64,6 +64,8 @@ export const RelayConfigSchema = Type.Object({
   retentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
   /** How often the retention purge runs, ms. Default 60000. */
   retentionIntervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
+  /** How long a claim holds a delivery before another instance may take it over, ms; must exceed attemptTimeoutMs. Default attemptTimeoutMs + 30000. */
+  deliveryLeaseMs: Type.Optional(Type.Integer({ minimum: 200, maximum: 3_600_000 })),
   /** Prefix of every Redis key and channel, so several relays can share one Redis. Default `callback-relay:`. */
   redisKeyPrefix: Type.String({ minLength: 1, maxLength: 128 }),
   /** pino level. Default info. */

@@ -87,5 +87,8 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   if (!config.apps.some((app) => app.appId === config.defaultAppId) && config.apps.length > 0) {
     throw new ConfigError(`defaultAppId "${config.defaultAppId}" is not one of the configured apps`);
   }
+  if (config.deliveryLeaseMs !== undefined && config.deliveryLeaseMs <= config.attemptTimeoutMs) {
+    throw new ConfigError(`RELAY_DELIVERY_LEASE_MS (${config.deliveryLeaseMs}) must be longer than RELAY_ATTEMPT_TIMEOUT_MS (${config.attemptTimeoutMs}), or a slow attempt could be sent twice`);
+  }
   return config;
 }
