@@ -10,6 +10,7 @@ import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
+import { RetentionPurger } from '../retention/retention-purger.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
@@ -65,6 +66,11 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     { intervalMs: config.sweepIntervalMs, batchSize: 500 },
     { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
   ) : undefined;
+  // Retention rides with the sweeper role: housekeeping, not request serving. 0 days keeps everything.
+  const purger = config.roles.sweeper && config.retentionDays > 0 ? new RetentionPurger(
+    { retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMs, batchSize: 100, maxBatchesPerPass: 50 },
+    { store, clock, logger, metrics },
+  ) : undefined;
   const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery });
 
   let isClosed = false;
@@ -76,13 +82,14 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
       const address = config.roles.api ? await server.listen({ port: config.port, host: config.host }) : undefined;
       worker?.start();
       sweeper?.start();
+      purger?.start();
       return address;
     },
     async close() {
       if (isClosed) return;
       isClosed = true;
       await server.close();
-      await Promise.all([worker?.stop(), sweeper?.stop()]);
+      await Promise.all([worker?.stop(), sweeper?.stop(), purger?.stop()]);
       await sender.close();
       await store.close();
     },

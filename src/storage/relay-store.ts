@@ -29,6 +29,12 @@ export interface RelayStore {
   expireParked(now: number, limit: number): Promise<number>;
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
   nextDueAt(): Promise<number | null>;
+  /**
+   * Retention: deletes up to `limit` delivered or timed-out traces last changed before
+   * `cutoff` (none with a delivery still open), with their callbacks, deliveries and
+   * attempts, and up to `limit` expired or unrouted callbacks received before it.
+   */
+  purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts>;
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
   countBacklog(now: number): Promise<Backlog>;
   close(): Promise<void>;
@@ -161,6 +167,11 @@ export interface TraceDetail extends TraceRecord {
   conflicts: CallbackView[];
   deliveries: DeliveryView[];
   attempts: AttemptView[];
+}
+
+export interface PurgeCounts {
+  traces: number;
+  strayCallbacks: number;
 }
 
 export interface Backlog {

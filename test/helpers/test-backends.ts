@@ -67,3 +67,33 @@ async function withMysql(run: (connection: Awaited<ReturnType<typeof createConne
     await connection.end();
   }
 }
+
+/** Counts a table's rows straight from the database, beside the relay (for checks the API cannot show). */
+export async function countRows(databaseUrl: string, table: string): Promise<number> {
+  if (!/^relay_[a-z_]+$/.test(table)) throw new Error(`not a relay table: ${table}`);
+  if (databaseUrl.startsWith('sqlite:')) {
+    const { DatabaseSync } = await import('node:sqlite');
+    const database = new DatabaseSync(databaseUrl.slice('sqlite:'.length), { readOnly: true });
+    try {
+      return Number((database.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
+    } finally {
+      database.close();
+    }
+  }
+  if (databaseUrl.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n);
+    } finally {
+      await client.end();
+    }
+  }
+  const connection = await createConnection({ uri: databaseUrl });
+  try {
+    const [rows] = await connection.query(`SELECT COUNT(*) AS n FROM ${table}`);
+    return Number((rows as Array<{ n: number }>)[0]!.n);
+  } finally {
+    await connection.end();
+  }
+}

@@ -3,7 +3,7 @@ import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
   AttemptRecord, AttemptVerdict, Backlog, ClaimedDelivery, IncomingCallback, IngestOutcome,
-  NewRegistration, RegisterOutcome, RelayStore, TimeoutNoticeBuilder, TraceDetail,
+  NewRegistration, PurgeCounts, RegisterOutcome, RelayStore, TimeoutNoticeBuilder, TraceDetail,
 } from '../relay-store.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
@@ -11,6 +11,7 @@ import { completeAttempt } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
 import { ingestCallback } from './ingest-callback.ts';
 import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
+import { purgeRetired } from './purge-retired.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
 import { registerTrace } from './register-trace.ts';
 import { num } from './row-mappers.ts';
@@ -73,6 +74,10 @@ export class KyselyRelayStore implements RelayStore {
       .where('status', 'in', [DeliveryStatus.pending, DeliveryStatus.delivering])
       .executeTakeFirst();
     return row?.due === null || row?.due === undefined ? null : num(row.due);
+  }
+
+  purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts> {
+    return this.#db.transaction().execute((trx) => purgeRetired(trx, this.#traits, cutoff, limit));
   }
 
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined> {
