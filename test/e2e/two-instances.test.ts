@@ -85,9 +85,7 @@ describe.skipIf(backend === 'sqlite')(`two relay instances on one ${backend} dat
     for (const id of timeouts) {
       expect(requestsFor(id).map((request) => request.headers['x-relay-event'])).toEqual(['callback.timeout']);
     }
-    // Both instances did some of the forwarding.
-    const workers = new Set(relays.flatMap((relay, index) => (relay.logs.some((line) => line.msg === 'delivery attempt') ? [index] : [])));
-    expect(workers.size).toBe(2);
+    // Which instance forwarded what is up to their claims (one may scoop a whole batch); the counts above are the contract.
   });
 
   it('picks up the delivery a killed instance was holding once its lease runs out', async () => {
