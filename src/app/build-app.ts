@@ -10,12 +10,13 @@ import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
+import { RelayRedis } from '../redis/relay-redis.ts';
 import { RetentionPurger } from '../retention/retention-purger.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
 import { assertDatabaseReachable, openStore } from '../storage/open-store.ts';
-import type { RelayStore } from '../storage/relay-store.ts';
+import type { IncomingCallback, RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { createRelayLogger } from './relay-logger.ts';
 
@@ -56,22 +57,26 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     owner,
     concurrency: config.workerConcurrency,
     leaseMs: config.deliveryLeaseMs ?? config.attemptTimeoutMs + 30_000,
-    pollIntervalMs: 1000,
+    pollIntervalMs: config.workerPollIntervalMs,
     policy: { scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2 },
     signingSecrets: config.signingSecrets,
   }, { store, sender, clock, logger, metrics }) : undefined;
-  // Without a local worker, another instance's poll picks the delivery up.
-  const onNewDelivery = () => worker?.wake();
+  const redis = config.redisUrl ? new RelayRedis({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }, { store, logger }) : undefined;
+  // Without a local worker, another instance's poll picks the delivery up — at once when Redis carries the wake-up.
+  const onNewDelivery = () => {
+    worker?.wake();
+    redis?.publishWake();
+  };
   const sweeper = config.roles.sweeper ? new DeadlineSweeper(
     { intervalMs: config.sweepIntervalMs, batchSize: 500 },
-    { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
+    { store, clock, logger, metrics, onNewDeliveries: onNewDelivery, deadlineIndex: redis },
   ) : undefined;
   // Retention rides with the sweeper role: housekeeping, not request serving. 0 days keeps everything.
   const purger = config.roles.sweeper && config.retentionDays > 0 ? new RetentionPurger(
     { retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMs, batchSize: 100, maxBatchesPerPass: 50 },
     { store, clock, logger, metrics },
   ) : undefined;
-  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery });
+  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, redis });
 
   let isClosed = false;
   return {
@@ -79,6 +84,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     async start() {
       await assertDatabaseReachable(store, config.databaseUrl);
       if (config.migrateOnStart) await store.migrate();
+      await redis?.start(() => worker?.wake());
       const address = config.roles.api ? await server.listen({ port: config.port, host: config.host }) : undefined;
       worker?.start();
       sweeper?.start();
@@ -91,6 +97,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
       await server.close();
       await Promise.all([worker?.stop(), sweeper?.stop(), purger?.stop()]);
       await sender.close();
+      await redis?.close();
       await store.close();
     },
   };
@@ -102,6 +109,7 @@ interface ServerDeps {
   logger: Logger;
   metrics: RelayMetrics;
   onNewDelivery: () => void;
+  redis: RelayRedis | undefined;
 }
 
 async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<FastifyInstance> {
@@ -118,18 +126,32 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   });
   installErrorHandler(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
-  registerHealthRoutes(server, deps.store, deps.metrics);
+  registerHealthRoutes(server, deps.store, deps.metrics, deps.redis);
+  const { redis } = deps;
   registerRegistrationRoutes(server, {
-    deps: { ...deps, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
+    deps: { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
     guard: createAccessGuard(config.apiKeys),
     allowedDestinations: config.allowedDestinations,
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
   await registerWechatRoutes(server, {
     apps,
-    ingest: { ...deps, parkedGraceS: config.parkedGraceS },
+    ingest: { ...deps, parkedGraceS: config.parkedGraceS, onParked: redis ? (callback) => void adoptIfRegistered(deps, redis, callback) : undefined },
     bodyLimitBytes: config.pushBodyLimitBytes,
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
   });
   return server;
+}
+
+/**
+ * A push parked although the hot index knows its trace: the registration committed on
+ * another instance at the same moment. Adopt it now rather than on the next sweep.
+ */
+async function adoptIfRegistered(deps: ServerDeps, redis: RelayRedis, callback: IncomingCallback): Promise<void> {
+  if (callback.correlationId === null || !(await redis.lookupRoute(callback.appId, callback.correlationId))) return;
+  try {
+    if (await deps.store.adoptParkedCallbacks(deps.clock.now(), 10) > 0) deps.onNewDelivery();
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'could not adopt a parked push at once; the sweeper will');
+  }
 }

@@ -66,6 +66,8 @@ export const RelayConfigSchema = Type.Object({
   retentionIntervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
   /** How long a claim holds a delivery before another instance may take it over, ms; must exceed attemptTimeoutMs. Default attemptTimeoutMs + 30000. */
   deliveryLeaseMs: Type.Optional(Type.Integer({ minimum: 200, maximum: 3_600_000 })),
+  /** Longest idle wait of the delivery worker between polls, ms; with Redis, wake-ups come at once anyway. Default 1000. */
+  workerPollIntervalMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
   /** Prefix of every Redis key and channel, so several relays can share one Redis. Default `callback-relay:`. */
   redisKeyPrefix: Type.String({ minLength: 1, maxLength: 128 }),
   /** pino level. Default info. */

@@ -67,6 +67,7 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_RETENTION_DAYS', 'retentionDays', integer],
   ['RELAY_RETENTION_INTERVAL_MS', 'retentionIntervalMs', integer],
   ['RELAY_DELIVERY_LEASE_MS', 'deliveryLeaseMs', integer],
+  ['RELAY_WORKER_POLL_INTERVAL_MS', 'workerPollIntervalMs', integer],
   ['RELAY_REDIS_KEY_PREFIX', 'redisKeyPrefix', (_n, text) => text.trim()],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];

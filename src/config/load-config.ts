@@ -33,6 +33,7 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   retentionDays: 30,
   retentionIntervalMs: 60_000,
   redisKeyPrefix: 'callback-relay:',
+  workerPollIntervalMs: 1000,
 };
 
 function readConfigFile(path: string): Record<string, unknown> {

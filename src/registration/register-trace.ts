@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { RelayError } from '../errors/relay-error.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { RegisterOutcome, RelayStore } from '../storage/relay-store.ts';
+import type { RegisterOutcome, RelayStore, TraceRecord } from '../storage/relay-store.ts';
 import { STORAGE_DEADLINE_MS, withStorageDeadline } from '../storage/storage-deadline.ts';
 import type { Clock } from '../time/clock.ts';
 import type { RegistrationInput } from './registration-input.ts';
@@ -18,6 +18,8 @@ export interface RegisterDeps {
   knownAppIds: ReadonlySet<string>;
   /** Longest the registration waits for the database before answering 503, ms. Default 4000. */
   storageDeadlineMs?: number;
+  /** Called after a new registration is durable (to index it outside the database). */
+  onRegistered?: (trace: TraceRecord, now: number) => void;
 }
 
 /** Registers (trace_id → server_uri). Same id and URI again is a no-op; another URI is a conflict. */
@@ -42,6 +44,7 @@ export async function registerTrace(deps: RegisterDeps, input: RegistrationInput
   if (outcome.kind === 'created') {
     log.info({ adopted_parked_callback: outcome.adoptedCallback }, 'trace registered');
     if (outcome.adoptedCallback) deps.onNewDelivery();
+    deps.onRegistered?.(outcome.trace, now);
   }
   return outcome;
 }

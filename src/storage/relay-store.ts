@@ -35,6 +35,11 @@ export interface RelayStore {
    * attempts, and up to `limit` expired or unrouted callbacks received before it.
    */
   purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts>;
+  /**
+   * Pending traces in deadline order, a page at a time after `after` (the last of the
+   * previous page): what an external index (Redis) is rebuilt from.
+   */
+  listPendingTraces(after: PendingCursor | null, limit: number): Promise<TraceRecord[]>;
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
   countBacklog(now: number): Promise<Backlog>;
   close(): Promise<void>;
@@ -167,6 +172,11 @@ export interface TraceDetail extends TraceRecord {
   conflicts: CallbackView[];
   deliveries: DeliveryView[];
   attempts: AttemptView[];
+}
+
+export interface PendingCursor {
+  deadlineAt: number;
+  pk: string;
 }
 
 export interface PurgeCounts {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { send } from '../helpers/relay-harness.ts';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.ts';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../helpers/test-backends.ts';
+import { createTestDatabase, currentBackend, dropRedisKeys, isRedisRun, SERVICE_URLS, type TestDatabase } from '../helpers/test-backends.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson } from '../helpers/wechat-signer.ts';
 
@@ -30,7 +30,7 @@ describe.skipIf(backend === 'sqlite')(`two relay instances on one ${backend} dat
       RELAY_ATTEMPT_TIMEOUT_MS: '3000',
       RELAY_DELIVERY_LEASE_MS: '5000',
       RELAY_DB_POOL_MAX: '4',
-      ...(process.env.RELAY_TEST_REDIS === 'on' ? { REDIS_URL: process.env.RELAY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', RELAY_REDIS_KEY_PREFIX: `relay-test-${database.url.split('/').pop()}:` } : {}),
+      ...(isRedisRun() ? { REDIS_URL: SERVICE_URLS.redis, RELAY_REDIS_KEY_PREFIX: `relay-test-${database.url.split('/').pop()}:` } : {}),
     };
     // Both start at once: the migrations lock keeps them from migrating twice.
     relays.push(...await Promise.all([spawnRelay(env), spawnRelay(env)]));
@@ -38,6 +38,7 @@ describe.skipIf(backend === 'sqlite')(`two relay instances on one ${backend} dat
   afterAll(async () => {
     await Promise.all(relays.map((relay) => relay.kill()));
     await business?.stop();
+    if (env?.REDIS_URL) await dropRedisKeys(env.REDIS_URL, env.RELAY_REDIS_KEY_PREFIX!);
     await database?.drop();
   });
 

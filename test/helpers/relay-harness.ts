@@ -5,7 +5,8 @@ import { request } from 'undici';
 import { buildApp, type RelayApp } from '../../src/app/build-app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createRelayLogger } from '../../src/app/relay-logger.ts';
-import { createTestDatabase, currentBackend } from './test-backends.ts';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, currentBackend, dropRedisKeys, isRedisRun, SERVICE_URLS } from './test-backends.ts';
 
 export interface TestRelay {
   url: string;
@@ -40,7 +41,9 @@ export async function createBackendDatabase(): Promise<{ url: string; drop(): Pr
 export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
   const database = env.DATABASE_URL ? undefined : await createBackendDatabase();
   const databaseUrl = env.DATABASE_URL ?? database!.url;
-  const config = loadConfig({ ...TEST_ENV, RELAY_DB_POOL_MAX: '4', ...env, DATABASE_URL: databaseUrl });
+  // In a Redis run every relay gets the machine's Redis, under keys of its own.
+  const redisEnv: Record<string, string> = isRedisRun() ? { REDIS_URL: SERVICE_URLS.redis, RELAY_REDIS_KEY_PREFIX: `relay-test-${randomBytes(6).toString('hex')}:` } : {};
+  const config = loadConfig({ ...TEST_ENV, RELAY_DB_POOL_MAX: '4', ...redisEnv, ...env, DATABASE_URL: databaseUrl });
   const app = await buildApp({ config, logger: createRelayLogger(config.logLevel) });
   let address: string | undefined;
   try {
@@ -57,6 +60,7 @@ export async function startRelay(env: Record<string, string> = {}): Promise<Test
     async close() {
       await app.close();
       await database?.drop();
+      if (redisEnv.REDIS_URL) await dropRedisKeys(redisEnv.REDIS_URL, redisEnv.RELAY_REDIS_KEY_PREFIX!);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 export type TestBackend = 'sqlite' | 'postgres' | 'mysql';
@@ -95,5 +96,23 @@ export async function countRows(databaseUrl: string, table: string): Promise<num
     return Number((rows as Array<{ n: number }>)[0]!.n);
   } finally {
     await connection.end();
+  }
+}
+
+/** Deletes every key under a test's prefix from a shared Redis, so runs leave nothing behind. */
+export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch {
+    // A Redis that is away has nothing to clean.
+  } finally {
+    client.disconnect();
   }
 }

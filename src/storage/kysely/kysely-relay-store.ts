@@ -3,7 +3,7 @@ import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
   AttemptRecord, AttemptVerdict, Backlog, ClaimedDelivery, IncomingCallback, IngestOutcome,
-  NewRegistration, PurgeCounts, RegisterOutcome, RelayStore, TimeoutNoticeBuilder, TraceDetail,
+  NewRegistration, PendingCursor, PurgeCounts, TraceRecord, RegisterOutcome, RelayStore, TimeoutNoticeBuilder, TraceDetail,
 } from '../relay-store.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
@@ -14,7 +14,8 @@ import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
 import { purgeRetired } from './purge-retired.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
 import { registerTrace } from './register-trace.ts';
-import { num } from './row-mappers.ts';
+import { num, toTraceRecord } from './row-mappers.ts';
+import { TraceStatus } from '../../registration/trace-status.ts';
 import { runMigrations } from './run-migrations.ts';
 
 /**
@@ -78,6 +79,21 @@ export class KyselyRelayStore implements RelayStore {
 
   purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts> {
     return this.#db.transaction().execute((trx) => purgeRetired(trx, this.#traits, cutoff, limit));
+  }
+
+  async listPendingTraces(after: PendingCursor | null, limit: number): Promise<TraceRecord[]> {
+    // Keyset paging on the (status, deadline_at) index: each page costs its own size.
+    let query = this.#db.selectFrom('relay_traces').selectAll()
+      .where('status', '=', TraceStatus.pending)
+      .orderBy('deadline_at').orderBy('id')
+      .limit(limit);
+    if (after) {
+      query = query.where((eb) => eb.or([
+        eb('deadline_at', '>', after.deadlineAt),
+        eb.and([eb('deadline_at', '=', after.deadlineAt), eb('id', '>', after.pk)]),
+      ]));
+    }
+    return (await query.execute()).map(toTraceRecord);
   }
 
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined> {
