@@ -17,12 +17,14 @@ import { installErrorHandler } from '../http/error-handler.ts';
 import { registerSecurityPlugins } from '../http/security-plugins.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
+import { RelayRedis } from '../redis/relay-redis.ts';
+import { RetentionPurger } from '../retention/retention-purger.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
 import { registerReplayRoutes } from '../replay/replay-routes.ts';
-import { openStore } from '../storage/open-store.ts';
-import type { RelayStore } from '../storage/relay-store.ts';
+import { assertDatabaseReachable, openStore } from '../storage/open-store.ts';
+import type { IncomingCallback, RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { createTunnelAccess } from '../tunnel/tunnel-access.ts';
 import { TunnelHub } from '../tunnel/tunnel-hub.ts';
@@ -62,7 +64,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const { config } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createRelayLogger(config.logLevel);
-  const store = deps.store ?? openStore(config);
+  const store = deps.store ?? openStore(config, (error) => logger.warn({ err: error }, 'a pooled database connection broke; the pool opens a new one when needed'));
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Dev tunnels: listeners connect to this instance's API; its worker carries their deliveries.
@@ -86,8 +88,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     owner,
     concurrency: config.workerConcurrency,
     // Longer than any attempt can take, with room to record it; then another pass may take over.
-    leaseMs: 2 * config.attemptTimeoutMs + 1000,
-    pollIntervalMs: 1000,
+    leaseMs: config.deliveryLeaseMs ?? 2 * config.attemptTimeoutMs + 1000,
+    pollIntervalMs: config.workerPollIntervalMs,
     policy: {
       scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2,
       retryBudgetMs: config.retryBudgetS === undefined ? undefined : config.retryBudgetS * 1000,
@@ -95,13 +97,22 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     signingSecrets: config.signingSecrets,
     claimScope: () => ({ tunnelNames: tunnels.names(), tunnelWaitEndedAt: clock.now() - config.tunnelMaxWaitS * 1000 }),
   }, { store, sender, clock, logger, metrics, health }) : undefined;
-  // Without a local worker, another instance's poll picks the delivery up.
-  const onNewDelivery = () => worker?.wake();
+  const redis = config.redisUrl ? new RelayRedis({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }, { store, logger }) : undefined;
+  // Without a local worker, another instance's poll picks the delivery up — at once when Redis carries the wake-up.
+  const onNewDelivery = () => {
+    worker?.wake();
+    redis?.publishWake();
+  };
   const sweeper = config.roles.sweeper ? new DeadlineSweeper(
     { intervalMs: config.sweepIntervalMs, batchSize: 500 },
-    { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
+    { store, clock, logger, metrics, onNewDeliveries: onNewDelivery, deadlineIndex: redis },
   ) : undefined;
-  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health });
+  // Retention rides with the sweeper role: housekeeping, not request serving. 0 days keeps everything.
+  const purger = config.roles.sweeper && config.retentionDays > 0 ? new RetentionPurger(
+    { retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMs, batchSize: 100, maxBatchesPerPass: 50 },
+    { store, clock, logger, metrics },
+  ) : undefined;
+  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health, redis });
   await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }), hasWorker: worker !== undefined });
   registerTunnelMetrics(metrics.registry, tunnels);
 
@@ -109,10 +120,13 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   return {
     config, server, store, metrics, worker, sweeper,
     async start() {
+      await assertDatabaseReachable(store, config.databaseUrl);
       if (config.migrateOnStart) await store.migrate();
+      await redis?.start(() => worker?.wake());
       const address = config.roles.api ? await server.listen({ port: config.port, host: config.host }) : undefined;
       worker?.start();
       sweeper?.start();
+      purger?.start();
       return address;
     },
     async close() {
@@ -121,8 +135,9 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
       // Listeners hear "going away" (1001) and redial; their attempts in flight are recorded as not acknowledged.
       tunnels.closeAll();
       await server.close();
-      await Promise.all([worker?.stop(), sweeper?.stop()]);
+      await Promise.all([worker?.stop(), sweeper?.stop(), purger?.stop()]);
       await sender.close();
+      await redis?.close();
       await store.close();
     },
   };
@@ -135,6 +150,7 @@ interface ServerDeps {
   metrics: RelayMetrics;
   onNewDelivery: () => void;
   health: DestinationHealth | undefined;
+  redis: RelayRedis | undefined;
 }
 
 const CIRCUIT_GAUGE: Record<CircuitStateName, number> = { closed: 0, half_open: 1, open: 2 };
@@ -164,10 +180,11 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   installErrorHandler(server);
   await registerSecurityPlugins(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
-  registerHealthRoutes(server, deps.store, deps.metrics);
+  registerHealthRoutes(server, deps.store, deps.metrics, deps.redis);
+  const { redis } = deps;
   const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys);
   registerRegistrationRoutes(server, {
-    deps: { ...deps, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
+    deps: { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
     guard,
     allowedDestinations: config.allowedDestinations,
     blockPrivateDestinations: config.blockPrivateDestinations,
@@ -180,9 +197,22 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   registerCallbackRoutes(server, { store: deps.store, guard: (request) => assertUnscoped(guard(request)) });
   await registerWechatRoutes(server, {
     apps,
-    ingest: { ...deps, parkedGraceS: config.parkedGraceS },
+    ingest: { ...deps, parkedGraceS: config.parkedGraceS, onParked: redis ? (callback) => void adoptIfRegistered(deps, redis, callback) : undefined },
     bodyLimitBytes: config.pushBodyLimitBytes,
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
   });
   return server;
+}
+
+/**
+ * A push parked although the hot index knows its trace: the registration committed on
+ * another instance at the same moment. Adopt it now rather than on the next sweep.
+ */
+async function adoptIfRegistered(deps: ServerDeps, redis: RelayRedis, callback: IncomingCallback): Promise<void> {
+  if (callback.correlationId === null || !(await redis.lookupRoute(callback.appId, callback.correlationId))) return;
+  try {
+    if (await deps.store.adoptParkedCallbacks(deps.clock.now(), 10) > 0) deps.onNewDelivery();
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'could not adopt a parked push at once; the sweeper will');
+  }
 }

@@ -11,6 +11,8 @@ export interface IngestDeps {
   parkedGraceS: number;
   /** Called when the push created a delivery, so it leaves at once rather than on the next poll. */
   onNewDelivery: () => void;
+  /** Called when the push was parked for want of a registration (another instance may be registering it right now). */
+  onParked?: (callback: IncomingCallback) => void;
 }
 
 /**
@@ -24,5 +26,6 @@ export async function ingestPush(deps: IngestDeps, callback: IncomingCallback): 
   deps.logger.info({ trace_id: callback.correlationId, app_id: callback.appId, event: callback.event, outcome }, 'push stored');
   if (outcome === IngestOutcome.unrouted) deps.metrics.unmatched.inc({ app_id: callback.appId });
   if (outcome === IngestOutcome.forwarded || outcome === IngestOutcome.late || outcome === IngestOutcome.routed) deps.onNewDelivery();
+  if (outcome === IngestOutcome.parked) deps.onParked?.(callback);
   return outcome;
 }

@@ -23,6 +23,7 @@ export async function runStartCommand(): Promise<number> {
     }, 'callback-relay started');
   } catch (error) {
     logger.fatal({ err: error }, 'callback-relay could not start');
+    console.error(`callback-relay: could not start: ${(error as Error).message}`);
     await app.close().catch(() => undefined);
     return 1;
   }

@@ -126,6 +126,22 @@ export const RelayConfigSchema = Type.Object({
   tunnelMaxWaitS: Type.Integer({ minimum: 1, maximum: 30 * 86_400 }),
   /** Ping interval of tunnel connections, ms; a listener silent for a whole interval is dropped. Default 15000. */
   tunnelPingIntervalMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
+  /** Connections per instance in the PostgreSQL/MySQL pool. Default 10. */
+  dbPoolMax: Type.Integer({ minimum: 1, maximum: 1000 }),
+  /** Longest a single SQL statement may run before the database cancels it, ms. Default 10000. */
+  dbStatementTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+  /** Longest to wait for a new database connection (and for a free one in the pool), ms. Default 5000. */
+  dbConnectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+  /** Delivered and timed-out traces older than this are purged, days; 0 keeps everything. Default 30. */
+  retentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
+  /** How often the retention purge runs, ms. Default 60000. */
+  retentionIntervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
+  /** How long a claim holds a delivery before another instance may take it over, ms; must exceed attemptTimeoutMs. Default attemptTimeoutMs + 30000. */
+  deliveryLeaseMs: Type.Optional(Type.Integer({ minimum: 200, maximum: 3_600_000 })),
+  /** Longest idle wait of the delivery worker between polls, ms; with Redis, wake-ups come at once anyway. Default 1000. */
+  workerPollIntervalMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
+  /** Prefix of every Redis key and channel, so several relays can share one Redis. Default `callback-relay:`. */
+  redisKeyPrefix: Type.String({ minLength: 1, maxLength: 128 }),
   /** pino level. Default info. */
   logLevel: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),

@@ -80,6 +80,14 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_TUNNEL_KEYS', 'tunnelKeys', tunnelKeys],
   ['RELAY_TUNNEL_MAX_WAIT_S', 'tunnelMaxWaitS', integer],
   ['RELAY_TUNNEL_PING_INTERVAL_MS', 'tunnelPingIntervalMs', integer],
+  ['RELAY_DB_POOL_MAX', 'dbPoolMax', integer],
+  ['RELAY_DB_STATEMENT_TIMEOUT_MS', 'dbStatementTimeoutMs', integer],
+  ['RELAY_DB_CONNECT_TIMEOUT_MS', 'dbConnectTimeoutMs', integer],
+  ['RELAY_RETENTION_DAYS', 'retentionDays', integer],
+  ['RELAY_RETENTION_INTERVAL_MS', 'retentionIntervalMs', integer],
+  ['RELAY_DELIVERY_LEASE_MS', 'deliveryLeaseMs', integer],
+  ['RELAY_WORKER_POLL_INTERVAL_MS', 'workerPollIntervalMs', integer],
+  ['RELAY_REDIS_KEY_PREFIX', 'redisKeyPrefix', (_n, text) => text.trim()],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];
 

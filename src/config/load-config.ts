@@ -41,6 +41,13 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   tunnelKeys: [],
   tunnelMaxWaitS: 86_400,
   tunnelPingIntervalMs: 15_000,
+  dbPoolMax: 10,
+  dbStatementTimeoutMs: 10_000,
+  dbConnectTimeoutMs: 5000,
+  retentionDays: 30,
+  retentionIntervalMs: 60_000,
+  redisKeyPrefix: 'callback-relay:',
+  workerPollIntervalMs: 1000,
 };
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -147,5 +154,8 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   checkRouteDestinations(config);
   const keyless = config.scopedApiKeys.filter((item) => !item.key === !item.keySha256);
   if (keyless.length > 0) throw new ConfigError(`scopedApiKeys: give exactly one of "key" or "keySha256" for ${keyless.map((item) => item.id).join(', ')} in RELAY_CONFIG`);
+  if (config.deliveryLeaseMs !== undefined && config.deliveryLeaseMs <= config.attemptTimeoutMs) {
+    throw new ConfigError(`RELAY_DELIVERY_LEASE_MS (${config.deliveryLeaseMs}) must be longer than RELAY_ATTEMPT_TIMEOUT_MS (${config.attemptTimeoutMs}), or a slow attempt could be sent twice`);
+  }
   return config;
 }

@@ -11,6 +11,17 @@ export interface DeadlineSweeperOptions {
   batchSize: number;
 }
 
+/**
+ * An outside index of deadlines (Redis) that can spare the database scan when it
+ * knows nothing is due. It must answer true whenever it is unsure.
+ */
+export interface DeadlineIndex {
+  /** False only when the index is complete and holds no deadline at or before `now`. */
+  mayHaveDue(now: number): Promise<boolean>;
+  /** Told after the database was scanned for deadlines up to `now`. */
+  scanned(now: number): Promise<void>;
+}
+
 export interface DeadlineSweeperDeps {
   store: RelayStore;
   clock: Clock;
@@ -18,6 +29,8 @@ export interface DeadlineSweeperDeps {
   metrics: RelayMetrics;
   /** Called when the pass created deliveries, so the worker starts them at once. */
   onNewDeliveries: () => void;
+  /** Optional: lets a pass skip the database scan for overdue traces when nothing is due. */
+  deadlineIndex?: DeadlineIndex;
 }
 
 /** Each pass: hand parked callbacks to late registrations, time out overdue traces, expire old parked pushes. */
@@ -49,11 +62,18 @@ export class DeadlineSweeper {
     const { store, clock, metrics } = this.#deps;
     const stopTimer = metrics.sweepDuration.startTimer();
     const batch = this.#options.batchSize;
-    let created: number;
+    let created = 0;
     let expired: number;
     try {
-      created = await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#abort.signal);
-      expired = await drain((limit) => store.expireOverdue(clock.now(), limit, buildTimeoutNotice), batch, this.#abort.signal);
+      created += await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#abort.signal);
+      const now = clock.now();
+      const index = this.#deps.deadlineIndex;
+      if (!index || await index.mayHaveDue(now)) {
+        expired = await drain((limit) => store.expireOverdue(now, limit, buildTimeoutNotice), batch, this.#abort.signal);
+        await index?.scanned(now);
+      } else {
+        expired = 0;
+      }
       await drain((limit) => store.expireParked(clock.now(), limit), batch, this.#abort.signal);
     } finally {
       stopTimer();

@@ -141,13 +141,31 @@ export class DeliveryWorker {
     const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)(), claim.deadlineAt);
     metrics.attempts.inc({ outcome: result.outcome });
     metrics.attemptDuration.observe({ outcome: result.outcome }, result.durationMs / 1000);
-    try {
-      const applied = await store.completeAttempt(claim, { ...result, startedAt }, verdict, now);
-      if (applied && verdict.kind !== 'retry') metrics.deliveries.inc({ kind: claim.kind, outcome: verdict.kind });
-      logger.info({ status: result.httpStatus, outcome: result.outcome, duration_ms: Math.round(result.durationMs), verdict: verdict.kind, applied }, 'delivery attempt');
-    } catch (error) {
-      // The lease runs out and another pass retries: at-least-once, never lost.
-      logger.error({ err: error }, 'could not record the attempt; the delivery will be retried when its lease ends');
+    const applied = await this.#record(claim, () => store.completeAttempt(claim, { ...result, startedAt }, verdict, now), startedAt, logger);
+    if (applied === undefined) return;
+    if (applied && verdict.kind !== 'retry') metrics.deliveries.inc({ kind: claim.kind, outcome: verdict.kind });
+    logger.info({ status: result.httpStatus, outcome: result.outcome, duration_ms: Math.round(result.durationMs), verdict: verdict.kind, applied }, 'delivery attempt');
+  }
+
+  /**
+   * Records an attempt, retrying while the database is briefly away (a restart, a
+   * failover) and the lease still holds, so a short outage does not turn into a
+   * duplicate forward. Past that, the lease runs out and another pass retries the
+   * delivery: at-least-once, never lost. Undefined when it could not be recorded.
+   */
+  async #record(claim: ClaimedDelivery, write: () => Promise<boolean>, claimedAt: number, logger: Logger): Promise<boolean | undefined> {
+    const giveUpAt = claimedAt + this.#options.leaseMs - RECORD_MARGIN_MS;
+    for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 2000)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (this.#abort.signal.aborted || this.#deps.clock.now() + waitMs >= giveUpAt) {
+          logger.error({ err: error, delivery_id: claim.id }, 'could not record the attempt; the delivery will be retried when its lease ends');
+          return undefined;
+        }
+        logger.warn({ err: error }, 'could not record the attempt yet; retrying while the lease holds');
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
     }
   }
 }
@@ -164,6 +182,9 @@ function circuitOpenResult(probeAt: number, now: number): SendResult {
     responseExcerpt: null,
   };
 }
+
+/** Stop retrying a record this long before the lease ends, so no other instance has taken over yet. */
+const RECORD_MARGIN_MS = 5000;
 
 function jitter(ms: number): number {
   return Math.round(ms * (0.9 + Math.random() * 0.2));

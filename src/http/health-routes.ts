@@ -5,16 +5,28 @@ import type { RelayStore } from '../storage/relay-store.ts';
 const READY_TIMEOUT_MS = 2000;
 
 /** `/healthz`: the process is up. `/readyz`: storage answers. `/metrics`: Prometheus text. */
-export function registerHealthRoutes(app: FastifyInstance, store: RelayStore, metrics: RelayMetrics): void {
+/** The optional Redis as readiness sees it. */
+export interface RedisHealth {
+  isReady(): boolean;
+}
+
+/** `/readyz` is 503 only when the database does not answer; a Redis that is away is reported as degraded (the relay works without it). */
+export function registerHealthRoutes(app: FastifyInstance, store: RelayStore, metrics: RelayMetrics, redis?: RedisHealth): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
     try {
       await withTimeout(store.ping(), READY_TIMEOUT_MS);
-      return { status: 'ready', storage: { dialect: store.dialect, status: 'ok' } };
+      if (!redis) return { status: 'ready', storage: { dialect: store.dialect, status: 'ok' } };
+      const isRedisReady = redis.isReady();
+      return { status: isRedisReady ? 'ready' : 'degraded', storage: { dialect: store.dialect, status: 'ok' }, redis: { status: isRedisReady ? 'ok' : 'degraded' } };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check: storage unreachable');
-      return reply.code(503).send({ status: 'unavailable', storage: { dialect: store.dialect, status: 'unreachable' } });
+      return reply.code(503).send({
+        status: 'unavailable',
+        storage: { dialect: store.dialect, status: 'unreachable' },
+        ...(redis ? { redis: { status: redis.isReady() ? 'ok' : 'degraded' } } : {}),
+      });
     }
   });
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { RelayError } from '../errors/relay-error.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { RegisterOutcome, RelayStore } from '../storage/relay-store.ts';
+import type { RegisterOutcome, RelayStore, TraceRecord } from '../storage/relay-store.ts';
+import { STORAGE_DEADLINE_MS, withStorageDeadline } from '../storage/storage-deadline.ts';
 import type { Clock } from '../time/clock.ts';
 import type { RegistrationInput } from './registration-input.ts';
 
@@ -15,6 +16,10 @@ export interface RegisterDeps {
   defaultTimeoutS: number;
   defaultAppId: string;
   knownAppIds: ReadonlySet<string>;
+  /** Longest the registration waits for the database before answering 503, ms. Default 4000. */
+  storageDeadlineMs?: number;
+  /** Called after a new registration is durable (to index it outside the database). */
+  onRegistered?: (trace: TraceRecord, now: number) => void;
 }
 
 /** Registers (trace_id → server_uri). Same id and URI again is a no-op; another URI is a conflict. */
@@ -25,7 +30,11 @@ export async function registerTrace(deps: RegisterDeps, input: RegistrationInput
   }
   const now = deps.clock.now();
   const deadlineAt = now + (input.timeoutS ?? deps.defaultTimeoutS) * 1000;
-  const outcome = await deps.store.register({ appId, traceId: input.traceId, serverUri: input.serverUri, deadlineAt }, now);
+  // A registration answered 503 may still commit late; the client's retry then gets a no-op 200.
+  const outcome = await withStorageDeadline(
+    deps.store.register({ appId, traceId: input.traceId, serverUri: input.serverUri, deadlineAt }, now),
+    deps.storageDeadlineMs ?? STORAGE_DEADLINE_MS, deps.logger.child({ trace_id: input.traceId, app_id: appId }), 'registration',
+  );
   deps.metrics.registrations.inc({ outcome: outcome.kind });
   const log = deps.logger.child({ trace_id: input.traceId, app_id: appId });
   if (outcome.kind === 'conflict') {
@@ -35,6 +44,7 @@ export async function registerTrace(deps: RegisterDeps, input: RegistrationInput
   if (outcome.kind === 'created') {
     log.info({ adopted_parked_callback: outcome.adoptedCallback }, 'trace registered');
     if (outcome.adoptedCallback) deps.onNewDelivery();
+    deps.onRegistered?.(outcome.trace, now);
   }
   return outcome;
 }

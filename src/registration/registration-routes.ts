@@ -3,6 +3,7 @@ import { RelayError } from '../errors/relay-error.ts';
 import { identityOf } from '../http/access-guard.ts';
 import { perMinuteLimit } from '../http/security-plugins.ts';
 import { assertMayUseApp, assertMayUseDestination } from '../http/access-scope.ts';
+import { STORAGE_DEADLINE_MS, withStorageDeadline } from '../storage/storage-deadline.ts';
 import { parseRegistration } from './registration-input.ts';
 import { registerTrace, type RegisterDeps } from './register-trace.ts';
 import { registrationView, traceDetailView } from './trace-view.ts';
@@ -42,7 +43,10 @@ export function registerRegistrationRoutes(app: FastifyInstance, options: Regist
       const appId = request.query.app_id || deps.defaultAppId;
       const identity = identityOf(request);
       assertMayUseApp(identity, appId);
-      const trace = await deps.store.getTrace(appId, request.params.traceId);
+      // Registration refuses control characters, so no trace has them; PostgreSQL could not even compare a NUL.
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(request.params.traceId + appId)) throw new RelayError('NOT_FOUND', 'no trace with this id is registered');
+      const trace = await withStorageDeadline(deps.store.getTrace(appId, request.params.traceId), deps.storageDeadlineMs ?? STORAGE_DEADLINE_MS, deps.logger, 'trace lookup');
       if (!trace) throw new RelayError('NOT_FOUND', `no trace ${request.params.traceId} is registered for app ${appId}`);
       assertMayUseDestination(identity, trace.serverUri);
       return traceDetailView(trace);

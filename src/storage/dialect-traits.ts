@@ -16,4 +16,9 @@ export interface DialectTraits {
   readonly groupsCommits: boolean;
   /** Column type for push bodies up to the push body limit (MySQL's TEXT stops at 64 KiB). */
   readonly largeTextType: 'text' | 'mediumtext';
+  /**
+   * Collation that compares ids byte for byte, for databases whose default does not
+   * (MySQL's `utf8mb4_general_ci` would make `ABC` and `abc` one trace). Unset: the default is binary.
+   */
+  readonly binaryCollation?: string;
 }

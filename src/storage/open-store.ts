@@ -1,20 +1,76 @@
 import type { RelayConfig } from '../config/config-schema.ts';
 import { ConfigError } from '../config/env-variables.ts';
+import { openMysqlStore } from './mysql/open-mysql-store.ts';
+import { openPostgresStore } from './postgres/open-postgres-store.ts';
 import type { RelayStore } from './relay-store.ts';
+import type { ServerPoolOptions } from './server-pool-options.ts';
 import { openSqliteStore } from './sqlite/open-sqlite-store.ts';
 
 /** Hides credentials in a database URL before it reaches a log or an error message. */
 export function maskDatabaseUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
+  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@').replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, '$1***');
 }
 
-/** Opens the store that DATABASE_URL names. */
-export function openStore(config: Pick<RelayConfig, 'databaseUrl' | 'sqliteSynchronous'>): RelayStore {
+type StoreConfig = Pick<RelayConfig, 'databaseUrl' | 'sqliteSynchronous'>
+  & Partial<Pick<RelayConfig, 'dbPoolMax' | 'dbStatementTimeoutMs' | 'dbConnectTimeoutMs'>>;
+
+const SERVER_SCHEMES: Readonly<Record<string, (options: ServerPoolOptions) => RelayStore>> = {
+  'postgres:': openPostgresStore,
+  'postgresql:': openPostgresStore,
+  'mysql:': openMysqlStore,
+  'mariadb:': openMysqlStore,
+};
+
+/** Checks a server DATABASE_URL before any connection is tried, so a typo stops the start with a clear message. */
+function parseServerUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`DATABASE_URL ${maskDatabaseUrl(url)} cannot be parsed: expected e.g. postgres://user:password@host:5432/relay or mysql://user:password@host:3306/relay`);
+  }
+  if (parsed.hostname === '') throw new ConfigError(`DATABASE_URL ${maskDatabaseUrl(url)} names no host`);
+  if (parsed.pathname.length <= 1) throw new ConfigError(`DATABASE_URL ${maskDatabaseUrl(url)} names no database (add /<database> after the host)`);
+  return parsed;
+}
+
+/** Opens the store that DATABASE_URL names. Server databases connect lazily; `ping()` tells whether they answer. */
+export function openStore(config: StoreConfig, onPoolError?: (error: Error) => void): RelayStore {
   const url = config.databaseUrl;
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
     if (filename.length === 0) throw new ConfigError('DATABASE_URL "sqlite:" needs a file, e.g. sqlite:data/relay.db or sqlite::memory:');
     return openSqliteStore({ filename, synchronous: config.sqliteSynchronous });
   }
-  throw new ConfigError(`DATABASE_URL ${maskDatabaseUrl(url)} is not supported: use sqlite:<file>, sqlite::memory:, postgres://… or mysql://…`);
+  const scheme = /^[a-z]+:/i.exec(url)?.[0].toLowerCase() ?? '';
+  const open = SERVER_SCHEMES[scheme];
+  if (!open) throw new ConfigError(`DATABASE_URL ${maskDatabaseUrl(url)} is not supported: use sqlite:<file>, sqlite::memory:, postgres://… or mysql://…`);
+  parseServerUrl(url);
+  return open({
+    url,
+    poolMax: config.dbPoolMax ?? 10,
+    statementTimeoutMs: config.dbStatementTimeoutMs ?? 10_000,
+    connectTimeoutMs: config.dbConnectTimeoutMs ?? 5000,
+    onPoolError,
+  });
+}
+
+/** The database named by DATABASE_URL did not answer at start; the message is safe to print. */
+export class DatabaseUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/** Fails the start with a clear, credential-free message when the database does not answer. */
+export async function assertDatabaseReachable(store: RelayStore, url: string): Promise<void> {
+  try {
+    await store.ping();
+  } catch (error) {
+    let reason = error instanceof Error ? error.message : String(error);
+    const password = /\/\/[^:@/]+:([^@/]*)@/.exec(url)?.[1];
+    if (password) reason = reason.replaceAll(decodeURIComponent(password), '***').replaceAll(password, '***');
+    throw new DatabaseUnreachableError(`cannot reach the database at ${maskDatabaseUrl(url)}: ${reason || (error as { code?: string }).code || 'no answer'}`);
+  }
 }

@@ -37,6 +37,17 @@ export interface RelayStore {
   expireParked(now: number, limit: number): Promise<number>;
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
   nextDueAt(scope?: ClaimScope): Promise<number | null>;
+  /**
+   * Retention: deletes up to `limit` delivered or timed-out traces last changed before
+   * `cutoff` (none with a delivery still open), with their callbacks, deliveries and
+   * attempts, and up to `limit` expired or unrouted callbacks received before it.
+   */
+  purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts>;
+  /**
+   * Pending traces in deadline order, a page at a time after `after` (the last of the
+   * previous page): what an external index (Redis) is rebuilt from.
+   */
+  listPendingTraces(after: PendingCursor | null, limit: number): Promise<TraceRecord[]>;
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
   /** Recent pushes, newest first (e.g. the unmatched ones of an app). */
   listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]>;
@@ -263,6 +274,16 @@ export interface TraceDetail extends TraceRecord {
   conflicts: CallbackView[];
   deliveries: DeliveryView[];
   attempts: AttemptView[];
+}
+
+export interface PendingCursor {
+  deadlineAt: number;
+  pk: string;
+}
+
+export interface PurgeCounts {
+  traces: number;
+  strayCallbacks: number;
 }
 
 export interface Backlog {

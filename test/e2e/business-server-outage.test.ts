@@ -1,28 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { RelayProcess } from '../helpers/relay-process.ts';
-import { send } from '../helpers/relay-harness.ts';
+import { processBackendEnv, send } from '../helpers/relay-harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson } from '../helpers/wechat-signer.ts';
 
 /** Short version of the chaos case: the business server is down for a stretch (a deploy), then back. */
 describe('business server outage', () => {
-  let dir: string;
+  let backend: Awaited<ReturnType<typeof processBackendEnv>>;
   let relay: RelayProcess;
   let business: BusinessServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'relay-outage-'));
+    backend = await processBackendEnv();
     business = await BusinessServer.start();
-    relay = new RelayProcess({ DATABASE_URL: `sqlite:${join(dir, 'relay.db')}`, RELAY_RETRY_SCHEDULE: '200ms,400ms,800ms,800ms,800ms,800ms,800ms,800ms' });
+    relay = new RelayProcess({ ...backend.env, RELAY_RETRY_SCHEDULE: '200ms,400ms,800ms,800ms,800ms,800ms,800ms,800ms' });
     await relay.start();
   });
   afterAll(async () => {
     await relay.terminate();
     await business.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await backend.drop();
   });
 
   it('delivers everything acknowledged during the outage once the server is back', async () => {

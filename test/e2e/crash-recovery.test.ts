@@ -1,32 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { RelayProcess } from '../helpers/relay-process.ts';
-import { send } from '../helpers/relay-harness.ts';
+import { processBackendEnv, send } from '../helpers/relay-harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson } from '../helpers/wechat-signer.ts';
 
 /** kill -9 at the worst moments loses nothing that was acknowledged. */
 describe('crash recovery (kill -9)', () => {
-  let dir: string;
+  let backend: Awaited<ReturnType<typeof processBackendEnv>>;
   let business: BusinessServer;
   let shouldHang = true;
   const env = () => ({
-    DATABASE_URL: `sqlite:${join(dir, 'relay.db')}`,
+    ...backend.env,
     RELAY_RETRY_SCHEDULE: '200ms,200ms,200ms',
     RELAY_ATTEMPT_TIMEOUT_MS: '1000',
     RELAY_SWEEP_INTERVAL_MS: '100',
   });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'relay-crash-'));
+    backend = await processBackendEnv();
     business = await BusinessServer.start((request) => (request.path === '/hang' && shouldHang ? 'hang' : 200));
   });
   afterAll(async () => {
     await business.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await backend.drop();
   });
 
   it('delivers acknowledged pushes and in-flight deliveries after a kill -9 and restart', async () => {

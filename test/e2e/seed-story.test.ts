@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { RelayProcess } from '../helpers/relay-process.ts';
-import { send } from '../helpers/relay-harness.ts';
+import { processBackendEnv, send } from '../helpers/relay-harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson, mediaCheckXml, signQuery } from '../helpers/wechat-signer.ts';
 
@@ -15,14 +12,14 @@ const TOKEN = 'seed-story-token';
  * push URL through a relay running as its own process.
  */
 describe('the seed story: WeChat push → relay → the business server that asked', () => {
-  let dir: string;
+  let backend: Awaited<ReturnType<typeof processBackendEnv>>;
   let relay: RelayProcess;
   let testServer: BusinessServer;
   let prodServer: BusinessServer;
   let prodFailuresLeft = 2;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'relay-e2e-'));
+    backend = await processBackendEnv();
     testServer = await BusinessServer.start();
     prodServer = await BusinessServer.start((request) => {
       if (request.path === '/wx/flaky' && prodFailuresLeft > 0) {
@@ -32,7 +29,7 @@ describe('the seed story: WeChat push → relay → the business server that ask
       return 200;
     });
     relay = new RelayProcess({
-      DATABASE_URL: `sqlite:${join(dir, 'relay.db')}`,
+      ...backend.env,
       WECHAT_APPID: 'wx8f16a5be77871234',
       WECHAT_TOKEN: TOKEN,
       RELAY_RETRY_SCHEDULE: '300ms,300ms,300ms,300ms',
@@ -44,7 +41,7 @@ describe('the seed story: WeChat push → relay → the business server that ask
     await relay.terminate();
     await testServer.stop();
     await prodServer.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await backend.drop();
   });
 
   const register = (traceId: string, serverUri: string, extra: object = {}) =>

@@ -5,9 +5,13 @@ import { request } from 'undici';
 import { buildApp, type RelayApp, type RelayDeps } from '../../src/app/build-app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createRelayLogger } from '../../src/app/relay-logger.ts';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, currentBackend, dropRedisKeys, isRedisRun, SERVICE_URLS } from './test-backends.ts';
 
 export interface TestRelay {
   url: string;
+  /** The relay's DATABASE_URL (a fresh database of the current backend unless `env` named one). */
+  databaseUrl: string;
   app: RelayApp;
   close(): Promise<void>;
 }
@@ -24,18 +28,41 @@ const TEST_ENV: Record<string, string> = {
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
 };
 
-/** Starts a real relay on loopback with its own SQLite file (or DATABASE_URL from `env`). */
-export async function startRelay(env: Record<string, string> = {}, deps: Pick<RelayDeps, 'lookup'> = {}): Promise<TestRelay> {
+/**
+ * A fresh database of the backend this run targets (RELAY_TEST_BACKEND): a SQLite
+ * file in a temp folder, or a randomly named PostgreSQL/MariaDB database.
+ */
+export async function createBackendDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const backend = currentBackend();
+  if (backend !== 'sqlite') return createTestDatabase(backend);
   const dir = mkdtempSync(join(tmpdir(), 'relay-test-'));
-  const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'relay.db')}`, ...TEST_ENV, ...env });
+  return { url: `sqlite:${join(dir, 'relay.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts a real relay on loopback with a fresh database of the current backend (or DATABASE_URL from `env`). */
+export async function startRelay(env: Record<string, string> = {}, deps: Pick<RelayDeps, 'lookup'> = {}): Promise<TestRelay> {
+  const database = env.DATABASE_URL ? undefined : await createBackendDatabase();
+  const databaseUrl = env.DATABASE_URL ?? database!.url;
+  // In a Redis run every relay gets the machine's Redis, under keys of its own.
+  const redisEnv: Record<string, string> = isRedisRun() ? { REDIS_URL: SERVICE_URLS.redis, RELAY_REDIS_KEY_PREFIX: `relay-test-${randomBytes(6).toString('hex')}:` } : {};
+  const config = loadConfig({ ...TEST_ENV, RELAY_DB_POOL_MAX: '4', ...redisEnv, ...env, DATABASE_URL: databaseUrl });
   const app = await buildApp({ config, logger: createRelayLogger(config.logLevel), ...deps });
-  const address = await app.start();
+  let address: string | undefined;
+  try {
+    address = await app.start();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await database?.drop();
+    throw error;
+  }
   return {
     url: address ?? '',
+    databaseUrl,
     app,
     async close() {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database?.drop();
+      if (redisEnv.REDIS_URL) await dropRedisKeys(redisEnv.REDIS_URL, redisEnv.RELAY_REDIS_KEY_PREFIX!);
     },
   };
 }
@@ -43,6 +70,8 @@ export async function startRelay(env: Record<string, string> = {}, deps: Pick<Re
 export interface JsonResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  // Tests read whatever JSON the relay answered.
+   
   body: any;
   text: string;
 }
@@ -73,3 +102,13 @@ export const getTrace = (relay: TestRelay, traceId: string, appId?: string) =>
 
 export const push = (relay: TestRelay, body: string, query: Record<string, string> = {}, path = '/api/wechat', contentType = 'application/json') =>
   send('POST', `${relay.url}${path}?${new URLSearchParams(query).toString()}`, body, { 'content-type': contentType });
+
+/**
+ * Environment for a relay run as its own process on this run's backend: a fresh
+ * database, and in a Redis run a Redis under keys of its own.
+ */
+export async function processBackendEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const database = await createBackendDatabase();
+  const redisEnv: Record<string, string> = isRedisRun() ? { REDIS_URL: SERVICE_URLS.redis, RELAY_REDIS_KEY_PREFIX: `relay-test-${randomBytes(6).toString('hex')}:` } : {};
+  return { env: { DATABASE_URL: database.url, ...redisEnv }, drop: () => database.drop() };
+}

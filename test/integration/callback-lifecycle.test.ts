@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { getTrace, push, register, send, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
+import { currentBackend } from '../helpers/test-backends.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson } from '../helpers/wechat-signer.ts';
 
@@ -17,6 +18,7 @@ describe('deadlines, early, late, repeated and conflicting pushes', () => {
   });
 
   const requestsTo = (path: string) => business.requests.filter((item) => item.path === path);
+   
   const traceWhen = (traceId: string, check: (trace: any) => boolean) =>
     waitFor(async () => {
       const trace = (await getTrace(relay, traceId)).body;
@@ -79,7 +81,7 @@ describe('deadlines, early, late, repeated and conflicting pushes', () => {
 
   it('exposes health, readiness and Prometheus metrics', async () => {
     expect((await send('GET', `${relay.url}/healthz`)).status).toBe(200);
-    expect((await send('GET', `${relay.url}/readyz`)).body).toMatchObject({ status: 'ready', storage: { dialect: 'sqlite' } });
+    expect((await send('GET', `${relay.url}/readyz`)).body).toMatchObject({ status: 'ready', storage: { dialect: currentBackend() } });
     const metrics = await send('GET', `${relay.url}/metrics`);
     expect(metrics.status).toBe(200);
     for (const name of ['relay_pushes_received_total', 'relay_registrations_total', 'relay_deliveries_total', 'relay_delivery_attempts_total', 'relay_delivery_attempt_duration_seconds_bucket', 'relay_traces_pending', 'relay_callbacks_parked', 'relay_deadline_sweep_duration_seconds']) {

@@ -105,4 +105,10 @@ describe('WeChat push endpoint without a token (local development)', () => {
     const response = await push(relay, '{"ToUserName":"gh_x","Encrypt":"abc"}', { encrypt_type: 'aes', msg_signature: 'x' });
     expect(response.status).toBe(400);
   });
+
+  it('refuses a push whose trace_id carries control characters, which no registration can have', async () => {
+    const response = await push(relay, mediaCheckJson('bad\u0000id'));
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('INVALID_PUSH');
+  });
 });

@@ -35,6 +35,9 @@ export function identifyPush(message: PushMessage, correlationFields: Readonly<R
     const id = fieldAtPath(message.fields, correlationField);
     if (!id) throw new RelayError('MISSING_TRACE_ID', `a ${eventName} push must carry ${correlationField}`);
     if (id.length > MAX_ID_LENGTH) throw new RelayError('INVALID_PUSH', `${correlationField} is longer than ${MAX_ID_LENGTH} characters`);
+    // No registration can carry one, and PostgreSQL cannot store a NUL: refuse rather than answer 503 forever.
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(id)) throw new RelayError('INVALID_PUSH', `${correlationField} must not contain control characters`);
     return { event, correlationId: id, dedupeKey: `id:${id}`, fingerprint };
   }
   const msgId = fieldText(message.fields, 'MsgId');

@@ -3,8 +3,8 @@ import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
   AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
-  NewRegistration, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
-  TimeoutNoticeBuilder, TraceDetail,
+  NewRegistration, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
+  TimeoutNoticeBuilder, TraceDetail, TraceRecord,
 } from '../relay-store.ts';
 import { listAudit, recordAudit } from './audit-log.ts';
 import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
@@ -18,11 +18,13 @@ import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
 import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
+import { purgeRetired } from './purge-retired.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
 import { listCallbacks, readCallback } from './read-callbacks.ts';
 import { registerTrace } from './register-trace.ts';
-import { num } from './row-mappers.ts';
+import { num, toTraceRecord } from './row-mappers.ts';
 import { changedRows } from './store-context.ts';
+import { TraceStatus } from '../../registration/trace-status.ts';
 import { runMigrations } from './run-migrations.ts';
 import type { Db } from './store-context.ts';
 
@@ -102,6 +104,25 @@ export class KyselyRelayStore implements RelayStore {
     if (scope) query = query.where(inClaimScope(scope));
     const row = await query.executeTakeFirst();
     return row?.due === null || row?.due === undefined ? null : num(row.due);
+  }
+
+  purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts> {
+    return this.#write((trx) => purgeRetired(trx, this.#traits, cutoff, limit));
+  }
+
+  async listPendingTraces(after: PendingCursor | null, limit: number): Promise<TraceRecord[]> {
+    // Keyset paging on the (status, deadline_at) index: each page costs its own size.
+    let query = this.#db.selectFrom('relay_traces').selectAll()
+      .where('status', '=', TraceStatus.pending)
+      .orderBy('deadline_at').orderBy('id')
+      .limit(limit);
+    if (after) {
+      query = query.where((eb) => eb.or([
+        eb('deadline_at', '>', after.deadlineAt),
+        eb.and([eb('deadline_at', '=', after.deadlineAt), eb('id', '>', after.pk)]),
+      ]));
+    }
+    return (await query.execute()).map(toTraceRecord);
   }
 
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined> {

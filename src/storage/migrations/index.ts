@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { DialectTraits } from '../dialect-traits.ts';
 import * as initial from './0001-initial.ts';
-import * as replayAudit from './0004-replay-audit.ts';
 import * as routedDeliveries from './0002-routed-deliveries.ts';
+import * as productionStorage from './0003-production-storage.ts';
+import * as replayAudit from './0004-replay-audit.ts';
 
 export interface RelayMigration {
   /** Sortable, never reused: shipped migrations are never edited, only followed by new ones. */
@@ -13,5 +14,6 @@ export interface RelayMigration {
 export const MIGRATIONS: readonly RelayMigration[] = [
   { name: '0001-initial', up: initial.up },
   { name: '0002-routed-deliveries', up: routedDeliveries.up },
+  { name: '0003-production-storage', up: productionStorage.up },
   { name: '0004-replay-audit', up: replayAudit.up },
 ];

@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import { Waker } from '../delivery/waker.ts';
+import type { RelayMetrics } from '../metrics/relay-metrics.ts';
+import type { RelayStore } from '../storage/relay-store.ts';
+import type { Clock } from '../time/clock.ts';
+
+export interface RetentionPurgerOptions {
+  /** Traces finished longer ago than this are purged, days. */
+  retentionDays: number;
+  /** Time between purge passes, ms. */
+  intervalMs: number;
+  /** Traces per transaction: small, so ingest never waits long behind a purge. */
+  batchSize: number;
+  /** Most batches in one pass, so a large backlog is worked off over several passes. */
+  maxBatchesPerPass: number;
+}
+
+export interface RetentionPurgerDeps {
+  store: RelayStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: RelayMetrics;
+}
+
+const DAY_MS = 86_400_000;
+/** Pause between batches: lets ingest and claims in between. */
+const BATCH_PAUSE_MS = 50;
+
+/** Deletes delivered and timed-out traces past the retention period, a small batch at a time. */
+export class RetentionPurger {
+  readonly #options: RetentionPurgerOptions;
+  readonly #deps: RetentionPurgerDeps;
+  readonly #abort = new AbortController();
+  readonly #waker = new Waker();
+  #loop: Promise<void> | undefined;
+
+  constructor(options: RetentionPurgerOptions, deps: RetentionPurgerDeps) {
+    this.#options = options;
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run(this.#abort.signal);
+  }
+
+  /** Stops after the batch in progress. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#waker.wake();
+    await this.#loop;
+  }
+
+  /** One pass; returns how many traces were purged. */
+  async purgeOnce(): Promise<number> {
+    const { store, clock, metrics } = this.#deps;
+    const { batchSize, maxBatchesPerPass } = this.#options;
+    const cutoff = clock.now() - this.#options.retentionDays * DAY_MS;
+    let traces = 0;
+    let strays = 0;
+    for (let batch = 0; batch < maxBatchesPerPass && !this.#abort.signal.aborted; batch += 1) {
+      const purged = await store.purgeRetired(cutoff, batchSize);
+      traces += purged.traces;
+      strays += purged.strayCallbacks;
+      if (purged.traces < batchSize && purged.strayCallbacks < batchSize) break;
+      await this.#waker.sleep(BATCH_PAUSE_MS, this.#abort.signal);
+    }
+    if (traces + strays > 0) {
+      metrics.purged.inc({ kind: 'trace' }, traces);
+      metrics.purged.inc({ kind: 'stray_callback' }, strays);
+      this.#deps.logger.info({ traces, stray_callbacks: strays, retention_days: this.#options.retentionDays }, 'retention purge');
+    }
+    return traces;
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.purgeOnce();
+      } catch (error) {
+        this.#deps.logger.error({ err: error }, 'retention purge failed; retrying next interval');
+      }
+      await this.#waker.sleep(Math.round(this.#options.intervalMs * (0.8 + Math.random() * 0.4)), signal);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { DialectTraits } from '../dialect-traits.ts';
+import { CallbackState, type PurgeCounts } from '../relay-store.ts';
+import { DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { TraceStatus } from '../../registration/trace-status.ts';
+import type { Db } from './store-context.ts';
+
+/** Finished for good: nothing more will be sent for these. */
+const RETIRED = [TraceStatus.delivered, TraceStatus.timedOut];
+const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
+/** Callbacks that never reached a trace. */
+const STRAY = [CallbackState.expired, CallbackState.unrouted];
+
+/**
+ * Deletes one small batch of retired traces (delivered or timed out, last changed
+ * before `cutoff`, no delivery still open) with their callbacks, deliveries and
+ * attempts, then one batch of stray callbacks. Each batch is one short
+ * transaction, so ingest never waits long behind it.
+ */
+export async function purgeRetired(db: Db, traits: DialectTraits, cutoff: number, limit: number): Promise<PurgeCounts> {
+  let candidates = db.selectFrom('relay_traces')
+    .select(['id', 'app_id', 'trace_id'])
+    .where('status', 'in', RETIRED)
+    .where('updated_at', '<', cutoff)
+    .orderBy('updated_at')
+    .limit(limit);
+  // Locks the traces only (a subquery here would lock delivery rows too, on MySQL, and make
+  // claims skip them): a late push for one of them waits, then finds it gone. Rows another
+  // instance is purging are skipped, not waited for.
+  if (traits.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+  const locked = await candidates.execute();
+  // A timed-out trace whose notice is still being retried is not finished yet.
+  const open = locked.length === 0 ? [] : await db.selectFrom('relay_deliveries').select('trace_pk')
+    .where('trace_pk', 'in', locked.map((row) => row.id))
+    .where('status', 'in', OPEN)
+    .execute();
+  const stillOpen = new Set(open.map((row) => row.trace_pk));
+  const traces = locked.filter((row) => !stillOpen.has(row.id));
+  if (traces.length > 0) {
+    const ids = traces.map((row) => row.id);
+    await db.deleteFrom('relay_attempts').where('trace_pk', 'in', ids).execute();
+    await db.deleteFrom('relay_deliveries').where('trace_pk', 'in', ids).execute();
+    await db.deleteFrom('relay_callbacks')
+      .where((eb) => eb.or(traces.map((row) => eb.and([eb('app_id', '=', row.app_id), eb('correlation_id', '=', row.trace_id)]))))
+      .execute();
+    await db.deleteFrom('relay_traces').where('id', 'in', ids).where('status', 'in', RETIRED).execute();
+  }
+  const strays = await db.selectFrom('relay_callbacks').select('id')
+    .where('state', 'in', STRAY)
+    .where('received_at', '<', cutoff)
+    .limit(limit)
+    .execute();
+  if (strays.length > 0) {
+    await db.deleteFrom('relay_callbacks').where('id', 'in', strays.map((row) => row.id)).where('state', 'in', STRAY).execute();
+  }
+  return { traces: traces.length, strayCallbacks: strays.length };
+}

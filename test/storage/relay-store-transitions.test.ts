@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTimeoutNotice } from '../../src/deadline/timeout-notice.ts';
+import { openStore } from '../../src/storage/open-store.ts';
+import type { AttemptRecord, ClaimedDelivery, IncomingCallback, RelayStore } from '../../src/storage/relay-store.ts';
+import { createBackendDatabase } from '../helpers/relay-harness.ts';
+import { currentBackend } from '../helpers/test-backends.ts';
+
+/** The store's conditional transitions, on the backend this run targets. */
+describe(`RelayStore transitions on ${currentBackend()}`, () => {
+  let store: RelayStore;
+  let other: RelayStore;
+  let drop: () => Promise<void>;
+  const T0 = 1_800_000_000_000;
+  const LEASE = 10_000;
+
+  beforeAll(async () => {
+    const database = await createBackendDatabase();
+    drop = database.drop;
+    const config = { databaseUrl: database.url, sqliteSynchronous: 'normal' as const, dbPoolMax: 4 };
+    store = openStore(config);
+    await store.migrate();
+    // A second store on the same database plays a second relay instance. SQLite is
+    // one instance per file (a second writer in the same thread would wait on itself).
+    other = currentBackend() === 'sqlite' ? store : openStore(config);
+  });
+  afterAll(async () => {
+    await store.close();
+    if (other !== store) await other.close();
+    await drop();
+  });
+
+  const callback = (traceId: string, fingerprint = 'f1'): IncomingCallback => ({
+    appId: 'app', correlationId: traceId, dedupeKey: `id:${traceId}`, event: 'event/wxa_media_check',
+    contentType: 'application/json', body: JSON.stringify({ trace_id: traceId, note: '审核 ✓' }), fingerprint,
+  });
+  const ok: AttemptRecord = { startedAt: T0, durationMs: 5, httpStatus: 200, outcome: 'success', errorMessage: null, responseExcerpt: 'ok' };
+  const failed: AttemptRecord = { ...ok, httpStatus: 500, outcome: 'http_error', responseExcerpt: 'nope' };
+  const registerAndPush = async (traceId: string, now: number) => {
+    await store.register({ appId: 'app', traceId, serverUri: `http://127.0.0.1:1/${traceId}`, deadlineAt: now + 60_000 }, now);
+    expect(await store.ingestCallback(callback(traceId), now, now + 60_000)).toBe('forwarded');
+  };
+  const claimOne = async (owner: string, now: number, target = store): Promise<ClaimedDelivery[]> => target.claimDueDeliveries(owner, now, LEASE, 50);
+
+  it('claims a due delivery once: a second claimer at the same moment gets nothing', async () => {
+    await registerAndPush('claim-1', T0);
+    const [first, second] = await Promise.all([claimOne('a', T0), claimOne('b', T0, other)]);
+    const claims = [...first, ...second].filter((claim) => claim.traceId === 'claim-1');
+    expect(claims).toHaveLength(1);
+    expect(claims[0]).toMatchObject({ attempt: 1, kind: 'callback', appId: 'app', body: JSON.stringify({ trace_id: 'claim-1', note: '审核 ✓' }) });
+    expect(typeof claims[0]!.createdAt).toBe('number');
+    // Still leased: nobody else may take it before the lease runs out.
+    expect(await claimOne('c', T0 + LEASE - 1)).toHaveLength(0);
+    expect(await store.completeAttempt(claims[0]!, ok, { kind: 'delivered' }, T0 + 10)).toBe(true);
+    const trace = await store.getTrace('app', 'claim-1');
+    expect(trace).toMatchObject({ status: 'delivered', error: null });
+    expect(trace!.attempts).toEqual([expect.objectContaining({ attempt: 1, httpStatus: 200, durationMs: 5, startedAt: T0 })]);
+  });
+
+  it('hands a delivery whose lease ran out to another instance, and ignores the late verdict of the first', async () => {
+    const now = T0 + 1_000_000;
+    await registerAndPush('lease-1', now);
+    const [lost] = await claimOne('dead-worker', now);
+    expect(lost).toBeDefined();
+    const [taken] = await claimOne('survivor', now + LEASE + 1, other);
+    expect(taken).toMatchObject({ id: lost!.id, attempt: 2, leaseOwner: 'survivor' });
+    // The first worker wakes up and reports: its attempt is recorded, its verdict is not applied.
+    expect(await store.completeAttempt(lost!, failed, { kind: 'failed', traceError: 'BIZ_SERVER_ERROR' }, now + LEASE + 2)).toBe(false);
+    expect((await store.getTrace('app', 'lease-1'))!.status).toBe('delivering');
+    expect(await other.completeAttempt(taken!, ok, { kind: 'delivered' }, now + LEASE + 3)).toBe(true);
+    const trace = await store.getTrace('app', 'lease-1');
+    expect(trace).toMatchObject({ status: 'delivered' });
+    expect(trace!.attempts.map((attempt) => attempt.attempt).sort()).toEqual([1, 2]);
+    expect(trace!.deliveries[0]).toMatchObject({ status: 'delivered', attemptCount: 2 });
+  });
+
+  it('schedules a retry: not due before its time, due after', async () => {
+    const now = T0 + 2_000_000;
+    await registerAndPush('retry-1', now);
+    const [claim] = await claimOne('w', now);
+    expect(await store.completeAttempt(claim!, failed, { kind: 'retry', nextAttemptAt: now + 5000 }, now + 1)).toBe(true);
+    expect(await store.nextDueAt()).toBe(now + 5000);
+    expect(await claimOne('w', now + 4999)).toHaveLength(0);
+    const [again] = await claimOne('w', now + 5000);
+    expect(again).toMatchObject({ id: claim!.id, attempt: 2 });
+    expect(await store.completeAttempt(again!, failed, { kind: 'failed', traceError: 'BIZ_SERVER_ERROR' }, now + 5001)).toBe(true);
+    expect(await store.getTrace('app', 'retry-1')).toMatchObject({ status: 'failed', error: 'BIZ_SERVER_ERROR' });
+  });
+
+  it('times out an overdue trace exactly once, even with two sweepers at the same moment', async () => {
+    const now = T0 + 3_000_000;
+    await store.register({ appId: 'app', traceId: 'late-1', serverUri: 'http://127.0.0.1:1/late', deadlineAt: now + 100 }, now);
+    expect(await store.expireOverdue(now + 99, 100, buildTimeoutNotice)).toBe(0);
+    const counts = await Promise.all([store.expireOverdue(now + 100, 100, buildTimeoutNotice), other.expireOverdue(now + 100, 100, buildTimeoutNotice)]);
+    expect(counts[0] + counts[1]).toBe(1);
+    const trace = await store.getTrace('app', 'late-1');
+    expect(trace).toMatchObject({ status: 'timed_out', error: 'WX_TIMEOUT_ERROR' });
+    expect(trace!.deliveries).toEqual([expect.objectContaining({ kind: 'timeout', status: 'pending' })]);
+    const claims = (await claimOne('w', now + 101)).filter((claim) => claim.traceId === 'late-1');
+    expect(JSON.parse(claims[0]!.body)).toMatchObject({ type: 'callback.timeout', trace_id: 'late-1' });
+    expect(await store.completeAttempt(claims[0]!, ok, { kind: 'delivered' }, now + 102)).toBe(true);
+    // A late callback is still forwarded, flagged late.
+    expect(await store.ingestCallback(callback('late-1'), now + 200, now + 60_000)).toBe('late');
+    expect(await store.getTrace('app', 'late-1')).toMatchObject({ status: 'delivering', isLate: true });
+  });
+
+  it('parks an early push, adopts it at registration, and the sweeper adopts one that raced its registration', async () => {
+    const now = T0 + 4_000_000;
+    expect(await store.ingestCallback(callback('early-1'), now, now + 60_000)).toBe('parked');
+    const registered = await other.register({ appId: 'app', traceId: 'early-1', serverUri: 'http://127.0.0.1:1/e', deadlineAt: now + 60_000 }, now + 1);
+    expect(registered).toMatchObject({ kind: 'created', adoptedCallback: true });
+
+    // Pushes and registrations committed at the same moment on two instances: under
+    // READ COMMITTED neither may see the other, leaving a parked push beside a pending trace.
+    const ids = Array.from({ length: 30 }, (_, index) => `race-${index}`);
+    await Promise.all(ids.flatMap((id) => [
+      store.register({ appId: 'app', traceId: id, serverUri: `http://127.0.0.1:1/${id}`, deadlineAt: now + 60_000 }, now),
+      other.ingestCallback(callback(id), now, now + 60_000),
+    ]));
+    await store.adoptParkedCallbacks(now + 2, 100);
+    const statuses = await Promise.all(ids.map(async (id) => (await store.getTrace('app', id))!.status));
+    expect(statuses.every((status) => status === 'delivering')).toBe(true);
+    expect((await store.countBacklog(now + 2)).parkedCallbacks).toBe(0);
+    const claims = (await claimOne('w', now + 3)).filter((claim) => claim.traceId?.startsWith('race-'));
+    expect(claims).toHaveLength(30);
+  });
+
+  it('keeps repeats and conflicts apart and ids case-sensitive', async () => {
+    const now = T0 + 5_000_000;
+    await store.register({ appId: 'app', traceId: 'Case-1', serverUri: 'http://127.0.0.1:1/upper', deadlineAt: now + 60_000 }, now);
+    const lower = await store.register({ appId: 'app', traceId: 'case-1', serverUri: 'http://127.0.0.1:1/lower', deadlineAt: now + 60_000 }, now);
+    expect(lower.kind).toBe('created');
+    expect(await store.ingestCallback(callback('Case-1'), now, now + 1)).toBe('forwarded');
+    expect(await other.ingestCallback(callback('Case-1'), now, now + 1)).toBe('duplicate');
+    expect(await other.ingestCallback(callback('Case-1', 'f2'), now, now + 1)).toBe('conflict');
+    const trace = await store.getTrace('app', 'Case-1');
+    expect(trace).toMatchObject({ conflictCount: 1, callback: { duplicateCount: 1 } });
+    expect((await store.getTrace('app', 'case-1'))!.status).toBe('pending');
+  });
+
+  it('stores a push body larger than 64 KiB intact', async () => {
+    const now = T0 + 6_000_000;
+    await store.register({ appId: 'app', traceId: 'big-1', serverUri: 'http://127.0.0.1:1/big', deadlineAt: now + 60_000 }, now);
+    const body = JSON.stringify({ trace_id: 'big-1', pad: 'x'.repeat(200_000) });
+    expect(await store.ingestCallback({ ...callback('big-1'), body }, now, now + 1)).toBe('forwarded');
+    expect((await store.getTrace('app', 'big-1'))!.callback!.body).toBe(body);
+  });
+});
