@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { send } from '../helpers/relay-harness.ts';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.ts';
+import { spawnRelay, type RelayProcess } from '../helpers/spawned-relay.ts';
 import { createTestDatabase, currentBackend, dropRedisKeys, isRedisRun, SERVICE_URLS, type TestDatabase } from '../helpers/test-backends.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson } from '../helpers/wechat-signer.ts';
