@@ -17,7 +17,7 @@ import { installErrorHandler } from '../http/error-handler.ts';
 import { registerSecurityPlugins } from '../http/security-plugins.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
-import { RelayRedis } from '../redis/relay-redis.ts';
+import { checkRedisUrl, RelayRedis } from '../redis/relay-redis.ts';
 import { RetentionPurger } from '../retention/retention-purger.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
@@ -64,6 +64,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const { config } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createRelayLogger(config.logLevel);
+  // Before anything is opened, so a bad value leaves nothing behind.
+  if (config.redisUrl) checkRedisUrl(config.redisUrl);
   const store = deps.store ?? openStore(config, (error) => logger.warn({ err: error }, 'a pooled database connection broke; the pool opens a new one when needed'));
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config/env-variables.ts';
 import type { DeadlineIndex } from '../deadline/deadline-sweeper.ts';
 import type { PendingCursor, RelayStore, TraceRecord } from '../storage/relay-store.ts';
 
@@ -21,6 +22,19 @@ const FULL_SCAN_EVERY_MS = 30_000;
 const ROUTE_GRACE_MS = 3_600_000;
 const REBUILD_PAGE = 500;
 const REBUILD_LOCK_MS = 60_000;
+
+/** Checks REDIS_URL up front: a typo would otherwise only ever show as "degraded". */
+export function checkRedisUrl(url: string): void {
+  const masked = url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`REDIS_URL ${masked} cannot be parsed: expected e.g. redis://:password@host:6379/0`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL ${masked} must start with redis:// or rediss://`);
+  if (parsed.hostname === '') throw new ConfigError(`REDIS_URL ${masked} names no host`);
+}
 
 /** What the hot index keeps per trace. */
 export interface RouteEntry {
@@ -48,6 +62,7 @@ export class RelayRedis implements DeadlineIndex {
   #rebuild: Promise<number> | undefined;
 
   constructor(options: RelayRedisOptions, deps: RelayRedisDeps) {
+    checkRedisUrl(options.url);
     this.#deps = deps;
     this.#prefix = options.keyPrefix;
     // Commands fail at once while Redis is away (no offline queue): callers fall back to the database.

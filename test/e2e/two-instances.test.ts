@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { send } from '../helpers/relay-harness.ts';
-import { spawnRelay, type RelayProcess } from '../helpers/spawn-relay.ts';
+import { spawnRelay, type RelayProcess } from '../helpers/spawned-relay.ts';
 import { createTestDatabase, currentBackend, dropRedisKeys, isRedisRun, SERVICE_URLS, type TestDatabase } from '../helpers/test-backends.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { mediaCheckJson } from '../helpers/wechat-signer.ts';
@@ -72,11 +72,13 @@ describe.skipIf(backend === 'sqlite')(`two relay instances on one ${backend} dat
 
     // Every delivery finished (so nothing more will be sent), each after one attempt.
     for (const id of [...callbacks, ...timeouts]) {
+      const finalStatus = id.startsWith('cb-') ? 'delivered' : 'timed_out';
+      // The view reads the trace and its deliveries one after the other: wait for both to show the end.
       const trace = await waitFor(async () => {
         const view = await traceOf(relays[0]!, id);
-        return view?.deliveries?.length > 0 && view.deliveries.every((delivery: { status: string }) => delivery.status === 'delivered') ? view : undefined;
-      }, { timeoutMs: 30_000, what: `${id} delivered` });
-      expect(trace.status).toBe(id.startsWith('cb-') ? 'delivered' : 'timed_out');
+        const isDone = view?.status === finalStatus && view.deliveries?.length > 0 && view.deliveries.every((delivery: { status: string }) => delivery.status === 'delivered');
+        return isDone ? view : undefined;
+      }, { timeoutMs: 30_000, what: `${id} finished` });
       expect(trace.deliveries).toHaveLength(1);
       expect(trace.attempts).toHaveLength(1);
     }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { createBackendDatabase, push, register, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
-import { spawnRelay, type RelayProcess } from '../helpers/spawn-relay.ts';
+import { spawnRelay, type RelayProcess } from '../helpers/spawned-relay.ts';
 import { currentBackend, dropRedisKeys, SERVICE_URLS } from '../helpers/test-backends.ts';
 import { mediaCheckJson } from '../helpers/wechat-signer.ts';
 

@@ -40,3 +40,17 @@ describe('storage and scale-out settings', () => {
     expect(maskDatabaseUrl('mysql://relay@db/relay?password=s3cret&ssl=true')).toBe('mysql://relay@db/relay?password=***&ssl=true');
   });
 });
+
+describe('REDIS_URL', () => {
+  it.each([
+    ['not a URL', 'localhost:6379'],
+    ['another scheme', 'http://:pw-secret@127.0.0.1:6379'],
+  ])('refuses %s at build time, naming the variable with the password masked', async (_name, url) => {
+    const { buildApp } = await import('../../src/app/build-app.ts');
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', REDIS_URL: url, LOG_LEVEL: 'silent' });
+    const error = await buildApp({ config }).then(() => undefined, (caught: unknown) => caught as Error);
+    expect(error?.name).toBe('ConfigError');
+    expect(error?.message).toContain('REDIS_URL');
+    expect(error?.message).not.toContain('pw-secret');
+  });
+});

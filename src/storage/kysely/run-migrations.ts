@@ -10,6 +10,9 @@ export async function runMigrations(db: Kysely<RelayDatabase>, traits: DialectTr
     db,
     migrationTableName: 'relay_migrations',
     migrationLockTableName: 'relay_migrations_lock',
+    // Numbers are handed out to work that lands in any order (0003 may ship before 0002):
+    // apply a missing earlier one rather than refuse to start.
+    allowUnorderedMigrations: true,
     provider: {
       getMigrations: async () => Object.fromEntries(MIGRATIONS.map((migration): [string, Migration] => [
         migration.name,
