@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -6,9 +7,13 @@ import type { RelayConfig } from '../config/config-schema.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
+import { registerAdminReadRoutes } from '../admin/admin-read-routes.ts';
+import { acceptBasicAsBearer } from '../dashboard/browser-guard.ts';
+import { registerDashboard } from '../dashboard/dashboard-routes.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
+import { registerOpenApi } from '../http/openapi/openapi.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
@@ -38,6 +43,8 @@ export interface RelayApp {
   /** Stops accepting, lets attempts in flight finish and be recorded, closes the database. */
   close(): Promise<void>;
 }
+
+const RELAY_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** WeChat stops waiting at 5 s; a push that is not stored by then is answered 503. */
 const PUSH_STORAGE_DEADLINE_MS = 4000;
@@ -110,6 +117,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     routerOptions: { maxParamLength: 512 },
   });
   installErrorHandler(server);
+  // Before any route, so that the OpenAPI document sees them all.
+  await registerOpenApi(server, RELAY_VERSION);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics);
   registerRegistrationRoutes(server, {
@@ -124,5 +133,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     bodyLimitBytes: config.pushBodyLimitBytes,
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
   });
+  const browserGuard = acceptBasicAsBearer(createAccessGuard(config.apiKeys));
+  registerAdminReadRoutes(server, { store: deps.store, clock: deps.clock, guard: browserGuard });
+  await registerDashboard(server, { guard: browserGuard });
   return server;
 }

@@ -5,6 +5,7 @@ import type {
   AttemptRecord, AttemptVerdict, Backlog, ClaimedDelivery, IncomingCallback, IngestOutcome,
   NewRegistration, RegisterOutcome, RelayStore, TimeoutNoticeBuilder, TraceDetail,
 } from '../relay-store.ts';
+import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, TracePage } from '../relay-store.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
 import { completeAttempt } from './complete-attempt.ts';
@@ -12,7 +13,10 @@ import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
 import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
+import { countActivity } from './count-activity.ts';
+import { listTraces } from './list-traces.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
+import { summarizeDestinations } from './summarize-destinations.ts';
 import { registerTrace } from './register-trace.ts';
 import { num } from './row-mappers.ts';
 import { runMigrations } from './run-migrations.ts';
@@ -90,6 +94,18 @@ export class KyselyRelayStore implements RelayStore {
 
   countBacklog(): Promise<Backlog> {
     return countBacklog(this.#db);
+  }
+
+  listTraces(filter: TraceFilter, after: TraceCursor | null, limit: number): Promise<TracePage> {
+    return listTraces(this.#db, filter, after, limit);
+  }
+
+  summarizeDestinations(since: number, limit: number): Promise<DestinationHealth[]> {
+    return summarizeDestinations(this.#db, since, limit);
+  }
+
+  countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]> {
+    return countActivity(this.#db, from, to, bucketMs);
   }
 
   async close(): Promise<void> {

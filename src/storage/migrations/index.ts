@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectTraits } from '../dialect-traits.ts';
 import * as initial from './0001-initial.ts';
+import * as dashboardIndexes from './0005-dashboard-indexes.ts';
 
 export interface RelayMigration {
   /** Sortable, never reused: shipped migrations are never edited, only followed by new ones. */
@@ -10,4 +11,5 @@ export interface RelayMigration {
 
 export const MIGRATIONS: readonly RelayMigration[] = [
   { name: '0001-initial', up: initial.up },
+  { name: '0005-dashboard-indexes', up: dashboardIndexes.up },
 ];

@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import type { DialectTraits } from '../dialect-traits.ts';
+
+/**
+ * Indexes for the dashboard's read side. Every list is keyset-paged on
+ * (created_at, id), so each filter gets an index that ends in those two columns:
+ * a page is then an index range walk whatever the table size. The activity
+ * chart and destination health read time ranges, so their timestamps are indexed
+ * too (covering the columns they count, so no table row is read).
+ */
+export async function up(db: Kysely<unknown>, _traits: DialectTraits): Promise<void> {
+  const index = (name: string, table: string, columns: string[]) => db.schema.createIndex(name).on(table).columns(columns).execute();
+  await index('relay_traces_created_id_ix', 'relay_traces', ['created_at', 'id']);
+  await index('relay_traces_status_created_ix', 'relay_traces', ['status', 'created_at', 'id']);
+  await index('relay_traces_app_created_ix', 'relay_traces', ['app_id', 'created_at', 'id']);
+  await index('relay_traces_uri_created_ix', 'relay_traces', ['server_uri', 'created_at', 'id']);
+  // Search by trace id across apps (the unique index starts with app_id).
+  await index('relay_traces_trace_id_ix', 'relay_traces', ['trace_id']);
+  await index('relay_callbacks_received_ix', 'relay_callbacks', ['received_at']);
+  await index('relay_deliveries_kind_status_updated_ix', 'relay_deliveries', ['kind', 'status', 'updated_at']);
+  await index('relay_deliveries_kind_created_ix', 'relay_deliveries', ['kind', 'created_at']);
+  await index('relay_attempts_started_ix', 'relay_attempts', ['started_at', 'delivery_id', 'outcome']);
+}
