@@ -90,6 +90,7 @@ try {
   explain(file, "select * from relay_traces where status = 'failed' and (created_at, id) < (1, 'x') order by created_at desc, id desc limit 51");
   explain(file, "select * from relay_traces where app_id = 'wx1' and server_uri = 'http://prod.local/cb' order by created_at desc, id desc limit 51");
   explain(file, "select * from relay_traces where trace_id >= 'trace-ab' and trace_id < 'trace-ac' order by created_at desc, id desc limit 51");
+  explain(file, "select destination, count(*) from relay_deliveries where status in ('pending', 'delivering') and destination in ('a', 'b') group by destination");
   explain(file, 'select d.destination, a.started_at, a.http_status, a.outcome from relay_attempts a join relay_deliveries d on d.id = a.delivery_id where a.started_at in (1, 2, 3)');
   explain(file, 'select d.destination, count(*) from relay_attempts a join relay_deliveries d on d.id = a.delivery_id where a.started_at >= 1 group by d.destination');
   explain(file, "select status, cast((updated_at - 1) / 60000 as integer) as bucket, count(*) from relay_deliveries where kind = 'callback' and status in ('delivered','failed') and updated_at >= 1 and updated_at < 2 group by status, bucket");

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/env-variables.ts';
+import { runDemoCommand } from './demo-command.ts';
 import { runMigrateCommand } from './migrate-command.ts';
 import { runStartCommand } from './start-command.ts';
 
@@ -7,6 +8,7 @@ export type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)' },
   migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit' },
+  demo: { run: runDemoCommand, summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
 };
 
 function usage(): string {

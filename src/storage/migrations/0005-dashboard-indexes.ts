@@ -18,6 +18,8 @@ export async function up(db: Kysely<unknown>, _traits: DialectTraits): Promise<v
   await index('relay_traces_trace_id_ix', 'relay_traces', ['trace_id']);
   await index('relay_callbacks_received_ix', 'relay_callbacks', ['received_at']);
   await index('relay_deliveries_kind_status_updated_ix', 'relay_deliveries', ['kind', 'status', 'updated_at']);
+  // Open deliveries per destination, for its health.
+  await index('relay_deliveries_destination_status_ix', 'relay_deliveries', ['destination', 'status']);
   await index('relay_deliveries_kind_created_ix', 'relay_deliveries', ['kind', 'created_at']);
   await index('relay_attempts_started_ix', 'relay_attempts', ['started_at', 'delivery_id', 'outcome']);
 }
