@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../errors/relay-error.ts';
+import { identityOf } from '../http/access-guard.ts';
+import { assertUnscoped } from '../http/access-scope.ts';
 import { maskServerUri } from '../registration/trace-view.ts';
 import type { RelayStore, TraceRecord } from '../storage/relay-store.ts';
 import type { Clock } from '../time/clock.ts';
@@ -41,7 +43,11 @@ const toMs = (text: string | undefined): number | undefined => (text === undefin
  */
 export function registerAdminReadRoutes(app: FastifyInstance, options: AdminReadOptions): void {
   const { store, clock } = options;
-  const onRequest = async (request: FastifyRequest) => options.guard(request);
+  // The read side shows every app and destination, so a key scoped to some of them may not use it.
+  const onRequest = async (request: FastifyRequest) => {
+    options.guard(request);
+    assertUnscoped(identityOf(request));
+  };
 
   app.get<{ Querystring: TraceListQuery }>('/api/admin/traces', { schema: TRACE_LIST_SCHEMA, onRequest }, async (request) => {
     const query = request.query;

@@ -10,6 +10,7 @@ import { HttpSender } from '../delivery/http-sender.ts';
 import { registerAdminReadRoutes } from '../admin/admin-read-routes.ts';
 import { acceptBasicAsBearer } from '../dashboard/browser-guard.ts';
 import { registerDashboard } from '../dashboard/dashboard-routes.ts';
+import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
@@ -18,6 +19,7 @@ import { RelayMetrics } from '../metrics/relay-metrics.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../providers/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
+import { registerReplayRoutes } from '../replay/replay-routes.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
@@ -29,6 +31,8 @@ export interface RelayDeps {
   store?: RelayStore;
   clock?: Clock;
   logger?: Logger;
+  /** Resolver behind the destination address check; default `dns.lookup` (tests inject one). */
+  lookup?: LookupFunction;
 }
 
 export interface RelayApp {
@@ -57,7 +61,11 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const store = deps.store ?? openStore(config);
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const sender = new HttpSender({ attemptTimeoutMs: config.attemptTimeoutMs });
+  const sender = new HttpSender({
+    attemptTimeoutMs: config.attemptTimeoutMs,
+    destinationRules: { allowedPrefixes: config.allowedDestinations, blockPrivate: config.blockPrivateDestinations },
+    lookup: deps.lookup,
+  });
   const worker = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
@@ -121,19 +129,22 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   await registerOpenApi(server, RELAY_VERSION);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics);
+  const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys);
   registerRegistrationRoutes(server, {
     deps: { ...deps, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
-    guard: createAccessGuard(config.apiKeys),
+    guard,
     allowedDestinations: config.allowedDestinations,
+    blockPrivateDestinations: config.blockPrivateDestinations,
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
+  registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });
   await registerWechatRoutes(server, {
     apps,
     ingest: { ...deps, parkedGraceS: config.parkedGraceS },
     bodyLimitBytes: config.pushBodyLimitBytes,
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
   });
-  const browserGuard = acceptBasicAsBearer(createAccessGuard(config.apiKeys));
+  const browserGuard = acceptBasicAsBearer(guard);
   registerAdminReadRoutes(server, { store: deps.store, clock: deps.clock, guard: browserGuard });
   await registerDashboard(server, { guard: browserGuard });
   return server;

@@ -43,7 +43,7 @@ export async function runStartCommand(): Promise<number> {
 }
 
 function warnAboutOpenSettings(config: RelayConfig, logger: Logger): void {
-  if (config.apiKeys.length === 0) logger.warn('RELAY_API_KEYS is not set: the registration and admin APIs answer loopback clients only');
+  if (config.apiKeys.length === 0 && config.scopedApiKeys.length === 0) logger.warn('RELAY_API_KEYS is not set: the registration and admin APIs answer loopback clients only');
   if (config.allowedDestinations.length === 0) logger.warn('RELAY_ALLOWED_DESTINATIONS is not set: a registration may name any http(s) server_uri');
   if (!config.apps.some((app) => app.token)) logger.warn('no WeChat token is configured (WECHAT_TOKEN): push signatures are not checked');
 }

@@ -11,6 +11,24 @@ export const WechatAppSchema = Type.Object({
 });
 export type WechatApp = Static<typeof WechatAppSchema>;
 
+/**
+ * An API key limited to some apps and destinations (config file only), so one
+ * project cannot register trace ids to another's server or read its traces.
+ */
+export const ScopedApiKeySchema = Type.Object({
+  /** Public name, shown in the audit log as `key:<id>`. */
+  id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+  /** The key itself; or give `keySha256` so the file holds no secret. */
+  key: Type.Optional(Type.String({ minLength: 16 })),
+  /** Hex SHA-256 of the key. */
+  keySha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+  /** App ids this key may use; absent = any. */
+  appIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
+  /** URL prefixes its server_uris must be under; absent = any. */
+  destinationPrefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+});
+export type ScopedApiKey = Static<typeof ScopedApiKeySchema>;
+
 export const RelayConfigSchema = Type.Object({
   /** Listen port. Default 9000. */
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -40,10 +58,14 @@ export const RelayConfigSchema = Type.Object({
   workerConcurrency: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** Bearer keys for the registration and admin APIs; empty = loopback clients only. */
   apiKeys: Type.Array(Type.String({ minLength: 8 })),
+  /** Keys limited to apps and destination prefixes (RELAY_CONFIG file only). Default none. */
+  scopedApiKeys: Type.Array(ScopedApiKeySchema),
   /** Standard Webhooks secrets (`whsec_…`); the first signs, all are listed. */
   signingSecrets: Type.Array(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
   /** URL prefixes a server_uri must start with; empty = any. */
   allowedDestinations: Type.Array(Type.String({ minLength: 1 })),
+  /** Also refuse loopback, private, link-local, ULA and other non-public destinations (checked on the address connected to). Default false. */
+  blockPrivateDestinations: Type.Boolean(),
   /** Which loops this instance runs, so instances can specialise. */
   roles: Type.Object({ api: Type.Boolean(), worker: Type.Boolean(), sweeper: Type.Boolean() }),
   /** Run migrations at start. Default true. */

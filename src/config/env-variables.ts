@@ -56,6 +56,7 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_API_KEYS', 'apiKeys', (_n, text) => list(text)],
   ['RELAY_SIGNING_SECRET', 'signingSecrets', (_n, text) => list(text, /[\s,]+/)],
   ['RELAY_ALLOWED_DESTINATIONS', 'allowedDestinations', (_n, text) => list(text)],
+  ['RELAY_BLOCK_PRIVATE_DESTINATIONS', 'blockPrivateDestinations', boolean],
   ['RELAY_ROLES', 'roles', (_n, text) => roles(text)],
   ['RELAY_MIGRATE_ON_START', 'migrateOnStart', boolean],
   ['RELAY_SQLITE_SYNCHRONOUS', 'sqliteSynchronous', (_n, text) => text.trim().toLowerCase()],

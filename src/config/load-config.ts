@@ -19,8 +19,10 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   parkedGraceS: 86_400,
   workerConcurrency: 32,
   apiKeys: [],
+  scopedApiKeys: [],
   signingSecrets: [],
   allowedDestinations: [],
+  blockPrivateDestinations: false,
   roles: { api: true, worker: true, sweeper: true },
   migrateOnStart: true,
   sqliteSynchronous: 'full',
@@ -42,6 +44,15 @@ function readConfigFile(path: string): Record<string, unknown> {
     return parsed as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(`RELAY_CONFIG: ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+  } catch {
+    return false;
   }
 }
 
@@ -81,5 +92,9 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   if (!config.apps.some((app) => app.appId === config.defaultAppId) && config.apps.length > 0) {
     throw new ConfigError(`defaultAppId "${config.defaultAppId}" is not one of the configured apps`);
   }
+  const badPrefixes = [...config.allowedDestinations, ...config.scopedApiKeys.flatMap((item) => item.destinationPrefixes ?? [])].filter((prefix) => !isHttpUrl(prefix));
+  if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes; not: ${badPrefixes.join(', ')}`);
+  const keyless = config.scopedApiKeys.filter((item) => !item.key === !item.keySha256);
+  if (keyless.length > 0) throw new ConfigError(`scopedApiKeys: give exactly one of "key" or "keySha256" for ${keyless.map((item) => item.id).join(', ')} in RELAY_CONFIG`);
   return config;
 }

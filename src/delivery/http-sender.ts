@@ -1,4 +1,8 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { isIP } from 'node:net';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { refusalForAddress } from '../destination/address-policy.ts';
+import { bareHost, checkDestination, type DestinationRules } from '../destination/destination-rules.ts';
+import { createGuardedLookup, DestinationRefusedError, isDestinationRefused, type LookupFunction } from '../destination/guarded-lookup.ts';
 import { AttemptOutcome } from './delivery-status.ts';
 import type { ForwardRequest } from './forward-request.ts';
 import { parseRetryAfter } from './retry-policy.ts';
@@ -17,6 +21,29 @@ export interface HttpSenderOptions {
   attemptTimeoutMs: number;
   /** Bytes of the response kept for the attempt log. */
   excerptBytes?: number;
+  /** Where the relay may send; cloud metadata addresses are refused even without rules. */
+  destinationRules?: DestinationRules;
+  /** Resolver behind the address check (tests inject one); default `dns.lookup`. */
+  lookup?: LookupFunction;
+}
+
+const OPEN_RULES: DestinationRules = { allowedPrefixes: [], blockPrivate: false };
+
+/**
+ * A connector that checks the address it is about to connect to: literal IPs
+ * here, names through the guarded lookup, so no request reaches a refused address.
+ */
+function createGuardedConnector(rules: DestinationRules, timeoutMs: number, lookup?: LookupFunction): buildConnector.connector {
+  const connect = buildConnector({ timeout: timeoutMs, lookup: createGuardedLookup(rules, lookup) } as buildConnector.BuildOptions);
+  return (options, callback) => {
+    const host = bareHost(options.hostname);
+    const refusal = isIP(host) !== 0 ? refusalForAddress(host, rules) : undefined;
+    if (refusal) {
+      callback(new DestinationRefusedError(`refused to connect to ${host}: it is ${refusal}`), null);
+      return;
+    }
+    connect(options, callback);
+  };
 }
 
 /** Sends forwards over keep-alive connections; never follows redirects. */
@@ -24,16 +51,25 @@ export class HttpSender {
   readonly #dispatcher: Dispatcher;
   readonly #timeoutMs: number;
   readonly #excerptBytes: number;
+  readonly #rules: DestinationRules;
 
   constructor(options: HttpSenderOptions, dispatcher?: Dispatcher) {
     this.#timeoutMs = options.attemptTimeoutMs;
     this.#excerptBytes = options.excerptBytes ?? 1024;
-    this.#dispatcher = dispatcher ?? new Agent({ connections: 64, keepAliveTimeout: 10_000, connect: { timeout: options.attemptTimeoutMs } });
+    this.#rules = options.destinationRules ?? OPEN_RULES;
+    this.#dispatcher = dispatcher ?? new Agent({
+      connections: 64,
+      keepAliveTimeout: 10_000,
+      connect: createGuardedConnector(this.#rules, options.attemptTimeoutMs, options.lookup),
+    });
   }
 
   async send(forward: ForwardRequest, now: () => number): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
+    // Rules may have tightened since registration: check again before every send.
+    const verdict = checkDestination(forward.url, this.#rules);
+    if (!verdict.isAllowed) return refused(`destination refused: ${verdict.reason}`, elapsed());
     try {
       const response = await request(forward.url, {
         method: 'POST',
@@ -54,6 +90,7 @@ export class HttpSender {
         responseExcerpt: excerpt,
       };
     } catch (error) {
+      if (isDestinationRefused(error)) return refused(describeNetworkError(error), elapsed());
       const isTimeout = (error as Error).name === 'TimeoutError' || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT';
       return {
         outcome: isTimeout ? AttemptOutcome.timeout : AttemptOutcome.networkError,
@@ -88,7 +125,13 @@ export class HttpSender {
   }
 }
 
+function refused(message: string, durationMs: number): SendResult {
+  return { outcome: AttemptOutcome.refused, httpStatus: null, durationMs, retryAfterMs: null, errorMessage: message, responseExcerpt: null };
+}
+
 function describeNetworkError(error: unknown): string {
+  if (error instanceof DestinationRefusedError) return error.message;
+  if ((error as { cause?: unknown }).cause instanceof DestinationRefusedError) return ((error as { cause: Error }).cause).message;
   const { code, message } = error as { code?: string; message?: string };
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return [code ?? cause?.code, message ?? cause?.message].filter(Boolean).join(': ') || 'network error';

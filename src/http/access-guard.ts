@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { ScopedApiKey } from '../config/config-schema.ts';
 import { RelayError } from '../errors/relay-error.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -7,24 +8,68 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 /** Digests compare in constant time whatever the key lengths. */
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
+/** Who is calling: recorded in the audit log and used for scope checks. Never holds the key. */
+export interface AccessIdentity {
+  /** `key:<id>` for an API key, `loopback` when no keys are configured. */
+  readonly actor: string;
+  /** Limits of a scoped key; absent = may do anything the API offers. */
+  readonly scope?: AccessScope;
+}
+
+export interface AccessScope {
+  /** App ids the key may use; absent = any. */
+  readonly appIds?: readonly string[];
+  /** URL prefixes its server_uris must be under; absent = any. */
+  readonly destinationPrefixes?: readonly string[];
+}
+
+/** A key's public name: the configured id, or a short digest that does not reveal the key. */
+export const keyIdOf = (key: string): string => digest(key).toString('hex').slice(0, 12);
+
+const identities = new WeakMap<FastifyRequest, AccessIdentity>();
+
+/** The identity the guard established for this request; throws if the route is unguarded. */
+export function identityOf(request: FastifyRequest): AccessIdentity {
+  const identity = identities.get(request);
+  if (!identity) throw new Error('identityOf() on a request the access guard did not check');
+  return identity;
+}
+
+export type AccessGuard = (request: FastifyRequest) => AccessIdentity;
+
 /**
  * Guards the registration and admin APIs: a Bearer key from RELAY_API_KEYS, or,
  * when no keys are configured, a loopback client only.
  */
-export function createAccessGuard(apiKeys: readonly string[]): (request: FastifyRequest) => void {
-  const keyDigests = apiKeys.map(digest);
+export function createAccessGuard(apiKeys: readonly string[], scopedKeys: readonly ScopedApiKey[] = []): AccessGuard {
+  const keys = [
+    ...apiKeys.map((key) => ({ digest: digest(key), identity: { actor: `key:${keyIdOf(key)}` } as AccessIdentity })),
+    ...scopedKeys.map((item) => ({
+      digest: item.keySha256 ? Buffer.from(item.keySha256, 'hex') : digest(item.key ?? ''),
+      identity: { actor: `key:${item.id}`, scope: { appIds: item.appIds, destinationPrefixes: item.destinationPrefixes } } as AccessIdentity,
+    })),
+  ];
   return (request) => {
-    if (keyDigests.length === 0) {
-      if (LOOPBACK.test(request.socket.remoteAddress ?? '')) return;
-      throw new RelayError('FORBIDDEN', 'this API answers loopback clients only until RELAY_API_KEYS is set');
-    }
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new RelayError('UNAUTHORIZED', 'send Authorization: Bearer <key> with a key from RELAY_API_KEYS', { 'www-authenticate': 'Bearer' });
-    const given = digest(match[1]);
-    // Check every key so the time taken does not tell which one was close.
-    let isValid = false;
-    for (const key of keyDigests) isValid = timingSafeEqual(key, given) || isValid;
-    if (!isValid) throw new RelayError('UNAUTHORIZED', 'the API key is not valid', { 'www-authenticate': 'Bearer' });
+    const identity = identify(request, keys);
+    identities.set(request, identity);
+    return identity;
   };
+}
+
+function identify(request: FastifyRequest, keys: ReadonlyArray<{ digest: Buffer; identity: AccessIdentity }>): AccessIdentity {
+  if (keys.length === 0) {
+    if (LOOPBACK.test(request.socket.remoteAddress ?? '')) return { actor: 'loopback' };
+    throw new RelayError('FORBIDDEN', 'this API answers loopback clients only until RELAY_API_KEYS is set');
+  }
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw new RelayError('UNAUTHORIZED', 'send Authorization: Bearer <key> with a key from RELAY_API_KEYS or the config file', { 'www-authenticate': 'Bearer' });
+  const given = digest(match[1]);
+  // Check every key so the time taken does not tell which one was close.
+  let found: AccessIdentity | undefined;
+  for (const key of keys) {
+    if (timingSafeEqual(key.digest, given)) found ??= key.identity;
+  }
+  if (!found) throw new RelayError('UNAUTHORIZED', 'the API key is not valid', { 'www-authenticate': 'Bearer' });
+  return found;
 }

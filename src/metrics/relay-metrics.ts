@@ -14,6 +14,7 @@ export class RelayMetrics {
   readonly attemptDuration = new Histogram({ name: 'relay_delivery_attempt_duration_seconds', help: 'Duration of forwarding attempts.', labelNames: ['outcome'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly timedOut = new Counter({ name: 'relay_traces_timed_out_total', help: 'Traces whose deadline passed without a callback.', registers: [this.registry] });
   readonly sweepDuration = new Histogram({ name: 'relay_deadline_sweep_duration_seconds', help: 'Duration of one deadline sweep pass.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
+  readonly replays = new Counter({ name: 'relay_replays_total', help: 'Deliveries queued by an operator, by action (replay, redrive).', labelNames: ['action'] as const, registers: [this.registry] });
   readonly #pending = new Gauge({ name: 'relay_traces_pending', help: 'Registered traces waiting for their callback.', registers: [this.registry] });
   readonly #parked = new Gauge({ name: 'relay_callbacks_parked', help: 'Callbacks waiting for their registration.', registers: [this.registry] });
   readonly #open = new Gauge({ name: 'relay_deliveries_open', help: 'Deliveries not yet delivered or failed.', registers: [this.registry] });

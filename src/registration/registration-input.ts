@@ -1,3 +1,4 @@
+import { checkDestination } from '../destination/destination-rules.ts';
 import { RelayError } from '../errors/relay-error.ts';
 
 export interface RegistrationInput {
@@ -36,7 +37,7 @@ function required(body: Body, names: readonly string[], label: string, maxLength
   return value;
 }
 
-function parseServerUri(text: string, allowedPrefixes: readonly string[]): string {
+function parseServerUri(text: string, allowedPrefixes: readonly string[], blockPrivate: boolean): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -45,9 +46,11 @@ function parseServerUri(text: string, allowedPrefixes: readonly string[]): strin
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RelayError('INVALID_SERVER_URI', `server_uri must use http or https, not ${url.protocol.replace(':', '')}`);
   if (!url.hostname) throw new RelayError('INVALID_SERVER_URI', 'server_uri must name a host');
-  if (allowedPrefixes.length > 0 && !allowedPrefixes.some((prefix) => text.startsWith(prefix))) {
+  const verdict = checkDestination(text, { allowedPrefixes, blockPrivate });
+  if (!verdict.isAllowed && verdict.rule === 'prefix') {
     throw new RelayError('DESTINATION_NOT_ALLOWED', 'server_uri is not under any prefix allowed by RELAY_ALLOWED_DESTINATIONS');
   }
+  if (!verdict.isAllowed) throw new RelayError('DESTINATION_BLOCKED', `server_uri is refused: ${verdict.reason}`);
   return text;
 }
 
@@ -62,11 +65,11 @@ function parseTimeout(body: Body): number | undefined {
 }
 
 /** Validates a registration body; throws a RelayError that names the field. */
-export function parseRegistration(body: unknown, allowedPrefixes: readonly string[]): RegistrationInput {
+export function parseRegistration(body: unknown, allowedPrefixes: readonly string[], blockPrivate = false): RegistrationInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RelayError('INVALID_REQUEST', 'the body must be a JSON object with trace_id and server_uri');
   const fields = body as Body;
   const traceId = required(fields, ['trace_id', 'traceId'], 'trace_id', REGISTRATION_LIMITS.traceIdLength);
-  const serverUri = parseServerUri(required(fields, ['server_uri', 'uri', 'serverUri'], 'server_uri', REGISTRATION_LIMITS.serverUriLength), allowedPrefixes);
+  const serverUri = parseServerUri(required(fields, ['server_uri', 'uri', 'serverUri'], 'server_uri', REGISTRATION_LIMITS.serverUriLength), allowedPrefixes, blockPrivate);
   const appId = pickString(fields, ['app_id', 'appId'], 'app_id') || undefined;
   if (appId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(appId)) throw new RelayError('INVALID_FIELD', 'app_id must be 1 to 64 letters, digits, _ or -');
   return { traceId, serverUri, appId, timeoutS: parseTimeout(fields) };

@@ -43,6 +43,8 @@ export function traceDetailView(trace: TraceDetail): Record<string, unknown> {
     deliveries: trace.deliveries.map((delivery) => ({
       id: delivery.id,
       kind: delivery.kind,
+      source: delivery.source,
+      requested_by: delivery.requestedBy,
       status: delivery.status,
       late: delivery.isLate,
       attempt_count: delivery.attemptCount,

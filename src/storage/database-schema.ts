@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * Row shapes of the relay's tables, as Kysely sees them. Times are integer
  * milliseconds since the epoch (passed in from the Clock, never the database's
@@ -52,6 +54,10 @@ export interface DeliveriesTable {
   lease_owner: string | null;
   created_at: number;
   updated_at: number;
+  /** Why the delivery exists beyond the normal flow: `replay` or `redrive`; null for the original. */
+  source: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Who asked for a replay or redrive (`key:<id>` or `loopback`). */
+  requested_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AttemptsTable {
@@ -67,9 +73,23 @@ export interface AttemptsTable {
   response_excerpt: string | null;
 }
 
+/** Administrative acts (replay, redrive): who, when, what. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  app_id: string | null;
+  trace_id: string | null;
+  delivery_id: string | null;
+  /** Small JSON: the filter of a redrive and its counts. */
+  detail: string | null;
+}
+
 export interface RelayDatabase {
   relay_traces: TracesTable;
   relay_callbacks: CallbacksTable;
   relay_deliveries: DeliveriesTable;
   relay_attempts: AttemptsTable;
+  relay_audit_log: AuditLogTable;
 }

@@ -37,7 +37,62 @@ export interface RelayStore {
   summarizeDestinations(since: number, limit: number): Promise<DestinationHealth[]>;
   /** Pushes received, verdicts delivered or failed, and traces timed out, per `bucketMs` from `from` to `to`. */
   countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]>;
+  /** Re-sends a trace's stored verdict (or its timeout notice) as a new delivery, audited. */
+  replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome>;
+  /** How many traces a redrive with this filter would pick up now. */
+  countRedrivable(filter: RedriveFilter): Promise<number>;
+  /** Redrives one page of failed traces after `after` (registration order); the caller loops. */
+  redriveFailedPage(filter: RedriveFilter, after: RedriveCursor | null, limit: number, actor: string, now: number): Promise<RedrivePage>;
+  recordAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first, up to `limit`, optionally older than `before` (epoch ms). */
+  listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
   close(): Promise<void>;
+}
+
+export type ReplayOutcome =
+  | { kind: 'queued'; deliveryId: string; deliveryKind: DeliveryKind; trace: TraceRecord }
+  | { kind: 'not_found' }
+  /** Still pending: no verdict and no timeout yet. */
+  | { kind: 'nothing_to_replay'; trace: TraceRecord }
+  /** A delivery of the verdict is in progress; replaying now would race it. */
+  | { kind: 'busy'; trace: TraceRecord };
+
+/** Which failed traces a redrive picks up; every given field must hold. */
+export interface RedriveFilter {
+  /** Any of these apps; undefined = all. */
+  appIds?: readonly string[];
+  /** server_uri starts with this. */
+  destinationPrefix?: string;
+  /** server_uri starts with one of these (an API key's scope); undefined = any. */
+  scopePrefixes?: readonly string[];
+  /** Registered at or after, epoch ms. */
+  since?: number;
+  /** Registered before, epoch ms. */
+  until?: number;
+}
+
+export interface RedriveCursor {
+  createdAt: number;
+  pk: string;
+}
+
+export interface RedrivePage {
+  /** Rows read in this page (a short page ends the walk). */
+  scanned: number;
+  redriven: number;
+  next: RedriveCursor | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  /** `key:<id>` or `loopback`; never the key itself. */
+  actor: string;
+  action: string;
+  appId: string | null;
+  traceId: string | null;
+  deliveryId: string | null;
+  detail: Record<string, unknown> | null;
 }
 
 export interface NewRegistration {
@@ -144,6 +199,9 @@ export interface AttemptView extends AttemptRecord {
 export interface DeliveryView {
   id: string;
   kind: DeliveryKind;
+  /** `replay` or `redrive` when an operator asked for it; null for the original. */
+  source: string | null;
+  requestedBy: string | null;
   status: DeliveryStatus;
   destination: string;
   isLate: boolean;

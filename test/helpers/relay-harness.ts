@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { buildApp, type RelayApp } from '../../src/app/build-app.ts';
+import { buildApp, type RelayApp, type RelayDeps } from '../../src/app/build-app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createRelayLogger } from '../../src/app/relay-logger.ts';
 
@@ -23,10 +23,10 @@ const TEST_ENV: Record<string, string> = {
 };
 
 /** Starts a real relay on loopback with its own SQLite file (or DATABASE_URL from `env`). */
-export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
+export async function startRelay(env: Record<string, string> = {}, deps: Pick<RelayDeps, 'lookup'> = {}): Promise<TestRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'relay-test-'));
   const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'relay.db')}`, ...TEST_ENV, ...env });
-  const app = await buildApp({ config, logger: createRelayLogger(config.logLevel) });
+  const app = await buildApp({ config, logger: createRelayLogger(config.logLevel), ...deps });
   const address = await app.start();
   return {
     url: address ?? '',

@@ -55,6 +55,38 @@ const wechatPost = {
   response: { 200: text('`success`, as text/plain.'), ...errorResponses(['SIGNATURE_INVALID', 'APP_NOT_CONFIGURED', 'INVALID_PUSH', 'XML_NOT_ALLOWED', 'MISSING_TRACE_ID', 'BODY_TOO_LARGE', 'STORAGE_UNAVAILABLE']) },
 };
 
+const replayDocs = {
+  'POST /api/moderate/trace/:traceId/replay': {
+    tags: ['admin'], summary: 'Re-send a trace\'s stored verdict (or its timeout notice) as a new delivery; audited',
+    params: Type.Object({ traceId: Type.String() }),
+    querystring: Type.Object({ app_id: Type.Optional(Type.String()) }),
+    response: {
+      202: Type.Object({ delivery_id: Type.String(), kind: Type.String(), trace_id: Type.String(), app_id: Type.String() }),
+      ...errorResponses([...GUARDED, 'NOT_FOUND', 'NOTHING_TO_REPLAY', 'DELIVERY_IN_PROGRESS']),
+    },
+  },
+  'POST /api/admin/redrive': {
+    tags: ['admin'], summary: 'Replay every failed trace matching the filter (or count them with dry_run); audited',
+    body: Type.Object({
+      status: Type.Literal('failed'),
+      app_id: Type.Optional(Type.String()),
+      destination_prefix: Type.Optional(Type.String({ maxLength: 2048 })),
+      since: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'ISO 8601 time or epoch ms.' })),
+      until: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'ISO 8601 time or epoch ms.' })),
+      dry_run: Type.Optional(Type.Boolean()),
+    }),
+    response: {
+      200: Type.Object({ matched: Type.Integer(), redriven: Type.Integer(), dry_run: Type.Boolean() }),
+      ...errorResponses([...GUARDED, 'INVALID_JSON', 'INVALID_REQUEST', 'INVALID_FIELD', 'BODY_TOO_LARGE']),
+    },
+  },
+  'GET /api/admin/audit': {
+    tags: ['admin'], summary: 'Who replayed or redrove what, newest first',
+    querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.String({ format: 'date-time' })) }),
+    response: { 200: Type.Object({ entries: Type.Array(Type.Object({}, { additionalProperties: true })) }), ...errorResponses([...GUARDED, 'INVALID_FIELD']) },
+  },
+};
+
 export const ROUTE_DOCS: Readonly<Record<string, Record<string, unknown> & { consumes?: string[] }>> = {
   'GET /healthz': { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
   'GET /readyz': { tags: ['operations'], summary: 'Storage answers (503 when not)', response: { 200: Type.Object({}, { additionalProperties: true }), 503: Type.Object({}, { additionalProperties: true }) } },
@@ -77,6 +109,7 @@ export const ROUTE_DOCS: Readonly<Record<string, Record<string, unknown> & { con
   'POST /api/wechat': { ...wechatPost, consumes: ['application/json', 'application/xml', 'text/xml'] },
   'GET /api/wechat/:appid': { ...wechatGet, params: appidParam },
   'POST /api/wechat/:appid': { ...wechatPost, params: appidParam, consumes: ['application/json', 'application/xml', 'text/xml'] },
+  ...replayDocs,
 };
 
 export type RouteDoc = (typeof ROUTE_DOCS)[string] & { body?: TSchema };

@@ -2,10 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
-  AttemptRecord, AttemptVerdict, Backlog, ClaimedDelivery, IncomingCallback, IngestOutcome,
-  NewRegistration, RegisterOutcome, RelayStore, TimeoutNoticeBuilder, TraceDetail,
+  AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, IncomingCallback, IngestOutcome,
+  NewRegistration, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
+  TimeoutNoticeBuilder, TraceDetail,
 } from '../relay-store.ts';
 import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, TracePage } from '../relay-store.ts';
+import { listAudit, recordAudit } from './audit-log.ts';
+import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
+import { replayTrace } from './replay-trace.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
 import { completeAttempt } from './complete-attempt.ts';
@@ -106,6 +110,26 @@ export class KyselyRelayStore implements RelayStore {
 
   countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]> {
     return countActivity(this.#db, from, to, bucketMs);
+  }
+
+  replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> {
+    return this.#db.transaction().execute((trx) => replayTrace(trx, appId, traceId, actor, now, notice));
+  }
+
+  countRedrivable(filter: RedriveFilter): Promise<number> {
+    return countRedrivable(this.#db, filter);
+  }
+
+  redriveFailedPage(filter: RedriveFilter, after: RedriveCursor | null, limit: number, actor: string, now: number): Promise<RedrivePage> {
+    return this.#db.transaction().execute((trx) => redriveFailedPage(trx, this.#traits, filter, after, limit, actor, now));
+  }
+
+  recordAudit(entry: AuditEntry): Promise<void> {
+    return recordAudit(this.#db, entry);
+  }
+
+  listAudit(limit: number, before?: number): Promise<AuditEntry[]> {
+    return listAudit(this.#db, limit, before);
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,8 @@ export function toDeliveryView(row: Selectable<DeliveriesTable>): DeliveryView {
   return {
     id: row.id,
     kind: row.kind as DeliveryKind,
+    source: row.source ?? null,
+    requestedBy: row.requested_by ?? null,
     status: row.status as DeliveryStatus,
     destination: row.destination,
     isLate: num(row.is_late) === 1,

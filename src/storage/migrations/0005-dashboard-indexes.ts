@@ -11,7 +11,7 @@ import type { DialectTraits } from '../dialect-traits.ts';
 export async function up(db: Kysely<unknown>, _traits: DialectTraits): Promise<void> {
   const index = (name: string, table: string, columns: string[]) => db.schema.createIndex(name).on(table).columns(columns).execute();
   await index('relay_traces_created_id_ix', 'relay_traces', ['created_at', 'id']);
-  await index('relay_traces_status_created_ix', 'relay_traces', ['status', 'created_at', 'id']);
+  // (status, created_at, id) comes from 0004, which pages redrives the same way.
   await index('relay_traces_app_created_ix', 'relay_traces', ['app_id', 'created_at', 'id']);
   await index('relay_traces_uri_created_ix', 'relay_traces', ['server_uri', 'created_at', 'id']);
   // Search by trace id across apps (the unique index starts with app_id).

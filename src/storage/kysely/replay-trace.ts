@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { ReplayOutcome, TimeoutNoticeBuilder, TraceRecord } from '../relay-store.ts';
+import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { canTransition, TraceStatus } from '../../registration/trace-status.ts';
+import { recordAudit } from './audit-log.ts';
+import { selectTrace } from './register-trace.ts';
+import { changedRows, type Db } from './store-context.ts';
+
+export interface RequestedDelivery {
+  kind: DeliveryKind;
+  contentType: string;
+  body: string;
+  callbackId: string | null;
+  source: 'replay' | 'redrive';
+  requestedBy: string;
+}
+
+/** Inserts a delivery an operator asked for, due at once. */
+export async function insertRequestedDelivery(db: Db, trace: Pick<TraceRecord, 'pk' | 'serverUri' | 'isLate'>, request: RequestedDelivery, now: number): Promise<string> {
+  const id = randomUUID();
+  await db.insertInto('relay_deliveries').values({
+    id,
+    trace_pk: trace.pk,
+    kind: request.kind,
+    destination: trace.serverUri,
+    callback_id: request.callbackId,
+    content_type: request.contentType,
+    body: request.body,
+    is_late: request.kind === DeliveryKind.callback && trace.isLate ? 1 : 0,
+    status: DeliveryStatus.pending,
+    attempt_count: 0,
+    next_attempt_at: now,
+    lease_owner: null,
+    created_at: now,
+    updated_at: now,
+    source: request.source,
+    requested_by: request.requestedBy,
+  }).execute();
+  return id;
+}
+
+/**
+ * Moves a finished trace back to `delivering` (a conditional write on the status
+ * read) and queues its stored callback again. False when another writer moved it first.
+ */
+export async function requeueCallback(db: Db, trace: TraceRecord, source: RequestedDelivery['source'], actor: string, now: number): Promise<string | undefined> {
+  if (!trace.callbackId || !canTransition(trace.status, TraceStatus.delivering)) return undefined;
+  const callback = await db.selectFrom('relay_callbacks').select(['content_type', 'body']).where('id', '=', trace.callbackId).executeTakeFirst();
+  if (!callback) return undefined;
+  const moved = await db.updateTable('relay_traces')
+    .set({ status: TraceStatus.delivering, error: null, updated_at: now })
+    .where('id', '=', trace.pk)
+    .where('status', '=', trace.status)
+    .executeTakeFirst();
+  if (changedRows(moved) === 0) return undefined;
+  return insertRequestedDelivery(db, trace, {
+    kind: DeliveryKind.callback, contentType: callback.content_type, body: callback.body,
+    callbackId: trace.callbackId, source, requestedBy: actor,
+  }, now);
+}
+
+/**
+ * Replays a trace: its verdict when one arrived, else the timeout notice it was
+ * sent (rebuilt if none was stored). Audited in the same transaction.
+ */
+export async function replayTrace(db: Db, appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> {
+  const trace = await selectTrace(db, appId, traceId);
+  if (!trace) return { kind: 'not_found' };
+  let deliveryId: string | undefined;
+  let deliveryKind: DeliveryKind;
+  if (trace.callbackId) {
+    if (trace.status === TraceStatus.delivering) return { kind: 'busy', trace };
+    deliveryKind = DeliveryKind.callback;
+    deliveryId = await requeueCallback(db, trace, 'replay', actor, now);
+    if (!deliveryId) return { kind: 'busy', trace };
+  } else if (trace.status === TraceStatus.timedOut) {
+    deliveryKind = DeliveryKind.timeout;
+    const sent = await db.selectFrom('relay_deliveries').select(['content_type', 'body'])
+      .where('trace_pk', '=', trace.pk).where('kind', '=', DeliveryKind.timeout)
+      .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    const message = sent ? { contentType: sent.content_type, body: sent.body } : notice(trace, now);
+    deliveryId = await insertRequestedDelivery(db, trace, {
+      kind: DeliveryKind.timeout, contentType: message.contentType, body: message.body,
+      callbackId: null, source: 'replay', requestedBy: actor,
+    }, now);
+  } else {
+    return { kind: 'nothing_to_replay', trace };
+  }
+  await recordAudit(db, { id: randomUUID(), at: now, actor, action: 'replay', appId, traceId, deliveryId, detail: { kind: deliveryKind } });
+  return { kind: 'queued', deliveryId, deliveryKind, trace };
+}
