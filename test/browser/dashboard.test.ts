@@ -6,8 +6,17 @@ import { hasChromium, launchChromium } from '../helpers/browser.ts';
 import { push, register } from '../helpers/relay-harness.ts';
 import { mediaCheckJson, signQuery } from '../helpers/wechat-signer.ts';
 
-/** Runs in the page (as source, since the tests are type-checked without the DOM): a render finished after `before`. */
-const READY_SCRIPT = '(before) => document.body.dataset.ready !== undefined && document.body.dataset.ready !== before';
+/** The page's globals, typed by hand: the tests are type-checked without the DOM library. */
+type PageGlobals = { document: { body: { dataset: Record<string, string | undefined> }; querySelectorAll(selector: string): { length: number } } };
+
+/** Runs in the page: a render finished after the one numbered `before`. */
+const READY_SCRIPT = (before: string | null) => {
+  const ready = (globalThis as unknown as PageGlobals).document.body.dataset.ready;
+  return ready !== undefined && ready !== before;
+};
+
+/** Runs in the page: the timeline lists at least `count` attempts. */
+const ATTEMPTS_SCRIPT = (count: number) => (globalThis as unknown as PageGlobals).document.querySelectorAll('#timeline li.attempt').length >= count;
 
 /** Set to a folder (e.g. docs) to save screenshots of the main pages there. */
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
@@ -85,6 +94,23 @@ describe.runIf(hasChromium())('the dashboard in a real browser', { timeout: 120_
     expect(attempts[2]).toContain('HTTP 200');
     expect(attempts[2]).toMatch(/Duration \d+ ms/);
     await shoot('dashboard-trace');
+  });
+
+  it('replays a delivered trace and shows the new attempt', async () => {
+    const delivered = demo.traces[0];
+    let ticket = await readyTicket();
+    await page.goto(`${demo.dashboardUrl}#/trace/${DEMO_APP_ID}/${delivered?.traceId}`);
+    await rendered(ticket);
+    expect(await page.locator('#timeline li.attempt').count()).toBe(1);
+    ticket = await readyTicket();
+    await page.click('#replay');
+    await rendered(ticket);
+    expect(await page.locator('#trace-notice').textContent()).toMatch(/^Replay queued: delivery [0-9a-f-]{36}$/);
+    // The page follows the open delivery until its attempt is recorded.
+    await page.waitForFunction(ATTEMPTS_SCRIPT, 2, { timeout: 20_000 });
+    const attempts = await page.locator('#timeline li.attempt').allTextContents();
+    expect(attempts[1]).toContain('HTTP 200');
+    expect(await page.locator('#timeline li.replay').textContent()).toContain('Replayed by loopback');
   });
 
   it('marks late pushes and timeout notices on the timeline', async () => {

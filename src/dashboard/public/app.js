@@ -8,6 +8,7 @@ const main = document.getElementById('main');
 const banner = document.getElementById('error');
 let canReplay = false;
 let renderCount = 0;
+const REFRESH_MS = 1500;
 
 /** Errors go in the page, in the reader's language, never to a blank screen. */
 function showError(error) {
@@ -78,6 +79,17 @@ async function render(notice) {
   if (ticket !== renderCount) return;
   mount(main, content.filter(Boolean).length > 0 ? content : h('p', { class: 'muted' }, '—'));
   document.body.dataset.ready = String(ticket);
+  followOpenDeliveries(ticket, notice);
+}
+
+/** While a trace has a delivery in flight (a replay, a retry), refresh it so new attempts appear. */
+function followOpenDeliveries(ticket, notice) {
+  const section = document.getElementById('trace');
+  if (!section || section.dataset.open !== 'true') return;
+  const hash = location.hash;
+  setTimeout(() => {
+    if (ticket === renderCount && location.hash === hash) render(notice);
+  }, REFRESH_MS);
 }
 
 /** Replay is offered when the relay's API document lists it. */

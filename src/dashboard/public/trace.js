@@ -12,7 +12,11 @@ export function timelineOf(trace) {
   }
   for (const conflict of trace.conflicts) events.push({ at: conflict.received_at, kind: 'conflict', title: t('ev.conflict'), details: [] });
   for (const delivery of trace.deliveries) {
-    if (delivery.kind === 'timeout') events.push({ at: delivery.created_at, kind: 'timeout', title: t('ev.timeout'), details: [] });
+    if (delivery.source === 'replay' || delivery.source === 'redrive') {
+      events.push({ at: delivery.created_at, kind: 'replay', title: t(`ev.${delivery.source}`, { actor: delivery.requested_by ?? '' }), details: [] });
+    } else if (delivery.kind === 'timeout') {
+      events.push({ at: delivery.created_at, kind: 'timeout', title: t('ev.timeout'), details: [] });
+    }
   }
   for (const attempt of trace.attempts) {
     const isSuccess = attempt.outcome === 'success';
@@ -81,7 +85,8 @@ export async function renderTrace(appId, traceId, options) {
     h('dt', {}, t('traces.destination')), h('dd', { class: 'mono' }, trace.server_uri),
     h('dt', {}, t('traces.registered')), h('dd', {}, formatTime(trace.created_at)),
     h('dt', {}, t('traces.deadline')), h('dd', {}, formatTime(trace.deadline_at)));
-  return h('section', { id: 'trace' },
+  const isOpen = trace.deliveries.some((delivery) => delivery.status === 'pending' || delivery.status === 'delivering');
+  return h('section', { id: 'trace', 'data-open': isOpen ? 'true' : 'false' },
     h('a', { href: '#/', class: 'back' }, t('trace.back')),
     options.notice ? h('p', { class: 'notice', id: 'trace-notice' }, options.notice) : null,
     header, facts,
