@@ -3,6 +3,16 @@ import { h } from './dom.js';
 import { formatTime, t } from './i18n.js';
 import { statusBadge } from './overview.js';
 
+/** JSON pushes indented for reading; anything else exactly as stored. Shown as text either way. */
+function readable(callback) {
+  if (!String(callback.content_type).includes('json')) return callback.body;
+  try {
+    return JSON.stringify(JSON.parse(callback.body), null, 2);
+  } catch {
+    return callback.body;
+  }
+}
+
 /** Timeline events of a trace, each `{ at, kind, title, details }`, in time order. */
 export function timelineOf(trace) {
   const events = [{ at: trace.created_at, kind: 'registered', title: t('ev.registered', { uri: trace.server_uri }), details: [t('ev.deadline', { at: formatTime(trace.deadline_at) })] }];
@@ -91,6 +101,6 @@ export async function renderTrace(appId, traceId, options) {
     options.notice ? h('p', { class: 'notice', id: 'trace-notice' }, options.notice) : null,
     header, facts,
     h('h3', {}, t('trace.timeline')), h('ol', { class: 'timeline', id: 'timeline' }, timelineOf(trace).map(timelineItem)),
-    h('h3', {}, t('trace.push')), trace.callback ? h('pre', { class: 'payload', id: 'payload' }, trace.callback.body) : h('p', { class: 'muted' }, t('trace.no_push')),
+    h('h3', {}, t('trace.push')), trace.callback ? h('pre', { class: 'payload', id: 'payload' }, readable(trace.callback)) : h('p', { class: 'muted' }, t('trace.no_push')),
     trace.conflicts.length > 0 ? [h('h3', {}, t('trace.conflicts')), trace.conflicts.map((conflict) => h('pre', { class: 'payload conflict' }, conflict.body))] : null);
 }
