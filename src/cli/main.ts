@@ -1,6 +1,8 @@
 import { ConfigError } from '../config/env-variables.ts';
 import { runDemoCommand } from './demo-command.ts';
 import { runMigrateCommand } from './migrate-command.ts';
+import { runRegisterCommand } from './register-command.ts';
+import { runStatusCommand } from './status-command.ts';
 import { runStartCommand } from './start-command.ts';
 
 export type Command = (args: string[]) => Promise<number>;
@@ -8,6 +10,8 @@ export type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)' },
   migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit' },
+  register: { run: runRegisterCommand, summary: 'register a trace_id with its server_uri (as a business server does)' },
+  status: { run: runStatusCommand, summary: 'tell what happened to a trace: status, push, every attempt' },
   demo: { run: runDemoCommand, summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
 };
 
