@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runDemo } from '../demo/run-demo.ts';
+import { DEMO_APP_ID, runDemo } from '../demo/run-demo.ts';
 
 const HELP = `Usage: callback-relay demo [--port <n>] [--exit]
 
@@ -31,7 +31,16 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     await demo.close();
     return 0;
   }
-  console.log(`\nDashboard: ${demo.dashboardUrl}\nAPI docs:  ${demo.relayUrl}/docs\nTry:       curl ${demo.relayUrl}/api/moderate/trace/${demo.traces[3]?.traceId ?? ''}?app_id=wxdemo0000000001\n\nThe relay keeps running; Ctrl-C stops it.`);
+  const example = demo.traces[3]?.traceId ?? '';
+  console.log([
+    '',
+    `Dashboard: ${demo.dashboardUrl}`,
+    `API docs:  ${demo.relayUrl}/docs`,
+    `Try:       npx callback-relay status ${example} --app-id ${DEMO_APP_ID} --relay ${demo.relayUrl}`,
+    `      or:  curl '${demo.relayUrl}/api/moderate/trace/${example}?app_id=${DEMO_APP_ID}'`,
+    '',
+    'The relay keeps running; Ctrl-C stops it.',
+  ].join('\n'));
   return new Promise((resolve) => {
     const stop = () => {
       demo.close().then(() => resolve(0), () => resolve(1));

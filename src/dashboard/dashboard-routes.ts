@@ -35,6 +35,7 @@ export async function registerDashboard(server: FastifyInstance, options: Dashbo
         },
       },
       referrerPolicy: { policy: 'no-referrer' },
+      xFrameOptions: { action: 'deny' },
       crossOriginEmbedderPolicy: false,
       // Served over plain HTTP on loopback and private networks as often as over TLS.
       strictTransportSecurity: false,

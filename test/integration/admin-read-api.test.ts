@@ -97,6 +97,7 @@ describe('admin read API for the dashboard', () => {
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.headers['cache-control']).toBe('no-store');
     const script = await admin('/dashboard/app.js');
     expect(script.headers['content-type']).toContain('javascript');
