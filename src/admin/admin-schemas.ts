@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { TraceStatus } from '../registration/trace-status.ts';
-import { GUARDED, errorResponses } from '../http/openapi/error-responses.ts';
+import { GUARDED, GUARDED_SECURITY, errorResponses } from '../http/openapi/error-responses.ts';
 
 const isoTime = (description: string) => Type.String({ format: 'date-time', description });
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -85,14 +85,14 @@ export const ActivityResponse = Type.Object({
 const adminErrors = errorResponses([...GUARDED, 'INVALID_REQUEST', 'INVALID_FIELD']);
 
 export const TRACE_LIST_SCHEMA = {
-  tags: ['admin'], summary: 'List traces, newest first, filtered and keyset-paged',
+  tags: ['admin'], security: GUARDED_SECURITY, summary: 'List traces, newest first, filtered and keyset-paged',
   querystring: TraceListQuery, response: { 200: TraceListResponse, ...adminErrors },
 };
 export const DESTINATIONS_SCHEMA = {
-  tags: ['admin'], summary: 'Health of each destination over a recent window',
+  tags: ['admin'], security: GUARDED_SECURITY, summary: 'Health of each destination over a recent window',
   querystring: DestinationQuery, response: { 200: DestinationResponse, ...adminErrors },
 };
 export const ACTIVITY_SCHEMA = {
-  tags: ['admin'], summary: 'Pushes, delivered, failed and timed-out counts per time bucket',
+  tags: ['admin'], security: GUARDED_SECURITY, summary: 'Pushes, delivered, failed and timed-out counts per time bucket',
   querystring: ActivityQuery, response: { 200: ActivityResponse, ...adminErrors },
 };

@@ -27,6 +27,8 @@ describe('the OpenAPI document', () => {
     const served = routesOf(relay.app.server);
     expect(served.length).toBeGreaterThan(8);
     expect(listed.toSorted()).toEqual([...new Set(served)].toSorted());
+    const listTraces = document.paths['/api/admin/traces']?.get as unknown as { security?: unknown };
+    expect(listTraces.security).toEqual([{ apiKey: [] }]);
     for (const route of ['POST /api/moderate/trace', 'GET /api/moderate/trace/:traceId', 'POST /api/wechat', 'GET /api/admin/traces', 'GET /metrics']) {
       expect(listed).toContain(route);
     }

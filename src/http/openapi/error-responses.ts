@@ -29,3 +29,6 @@ export function errorResponses(codes: readonly ErrorCode[]): Record<string, TSch
   }
   return Object.fromEntries([...byStatus].map(([status, group]) => [String(status), errorBodySchema(group)]));
 }
+
+/** The guard's requirement, as OpenAPI states it: a Bearer key (or loopback only when none are configured). */
+export const GUARDED_SECURITY = [{ apiKey: [] }];

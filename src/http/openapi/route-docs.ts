@@ -1,6 +1,6 @@
 import Type, { type TSchema } from 'typebox';
 import { REGISTRATION_LIMITS } from '../../registration/registration-input.ts';
-import { GUARDED, errorResponses } from './error-responses.ts';
+import { GUARDED, GUARDED_SECURITY, errorResponses } from './error-responses.ts';
 
 /**
  * Descriptions of the routes whose input is checked in code rather than by a
@@ -57,7 +57,7 @@ const wechatPost = {
 
 const replayDocs = {
   'POST /api/moderate/trace/:traceId/replay': {
-    tags: ['admin'], summary: 'Re-send a trace\'s stored verdict (or its timeout notice) as a new delivery; audited',
+    tags: ['admin'], security: GUARDED_SECURITY, summary: 'Re-send a trace\'s stored verdict (or its timeout notice) as a new delivery; audited',
     params: Type.Object({ traceId: Type.String() }),
     querystring: Type.Object({ app_id: Type.Optional(Type.String()) }),
     response: {
@@ -66,7 +66,7 @@ const replayDocs = {
     },
   },
   'POST /api/admin/redrive': {
-    tags: ['admin'], summary: 'Replay every failed trace matching the filter (or count them with dry_run); audited',
+    tags: ['admin'], security: GUARDED_SECURITY, summary: 'Replay every failed trace matching the filter (or count them with dry_run); audited',
     body: Type.Object({
       status: Type.Literal('failed'),
       app_id: Type.Optional(Type.String()),
@@ -81,7 +81,7 @@ const replayDocs = {
     },
   },
   'GET /api/admin/audit': {
-    tags: ['admin'], summary: 'Who replayed or redrove what, newest first',
+    tags: ['admin'], security: GUARDED_SECURITY, summary: 'Who replayed or redrove what, newest first',
     querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.String({ format: 'date-time' })) }),
     response: { 200: Type.Object({ entries: Type.Array(Type.Object({}, { additionalProperties: true })) }), ...errorResponses([...GUARDED, 'INVALID_FIELD']) },
   },
@@ -92,7 +92,7 @@ export const ROUTE_DOCS: Readonly<Record<string, Record<string, unknown> & { con
   'GET /readyz': { tags: ['operations'], summary: 'Storage answers (503 when not)', response: { 200: Type.Object({}, { additionalProperties: true }), 503: Type.Object({}, { additionalProperties: true }) } },
   'GET /metrics': { tags: ['operations'], summary: 'Prometheus text format', response: { 200: text('Prometheus exposition format.') } },
   'POST /api/moderate/trace': {
-    tags: ['registration'], summary: 'Register (trace_id, server_uri) right after WeChat returns the trace_id',
+    tags: ['registration'], security: GUARDED_SECURITY, summary: 'Register (trace_id, server_uri) right after WeChat returns the trace_id',
     body: RegistrationBody,
     response: {
       200: Registration, 201: Registration,
@@ -100,7 +100,7 @@ export const ROUTE_DOCS: Readonly<Record<string, Record<string, unknown> & { con
     },
   },
   'GET /api/moderate/trace/:traceId': {
-    tags: ['registration'], summary: 'A trace\'s state: status, error, deadline, the push, every delivery and attempt',
+    tags: ['registration'], security: GUARDED_SECURITY, summary: 'A trace\'s state: status, error, deadline, the push, every delivery and attempt',
     params: Type.Object({ traceId: Type.String() }),
     querystring: Type.Object({ app_id: Type.Optional(Type.String()) }),
     response: { 200: TraceDetail, ...errorResponses([...GUARDED, 'NOT_FOUND']) },
