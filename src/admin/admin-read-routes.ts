@@ -62,7 +62,7 @@ export function registerAdminReadRoutes(app: FastifyInstance, options: AdminRead
     return { traces: page.traces.map(traceSummary), next_cursor: page.next && encodeTraceCursor(page.next) };
   });
 
-  app.get<{ Querystring: DestinationQuery }>('/api/admin/destinations', { schema: DESTINATIONS_SCHEMA, onRequest }, async (request) => {
+  app.get<{ Querystring: DestinationQuery }>('/api/admin/destination-health', { schema: DESTINATIONS_SCHEMA, onRequest }, async (request) => {
     const { window_s: windowS, limit } = request.query;
     const health = await store.summarizeDestinations(clock.now() - windowS * 1000, limit);
     return {

@@ -14,7 +14,7 @@ export const ACTIVITY_LIMITS = { maxBuckets: 750, defaultRangeMs: 86_400_000, de
 export const TraceListQuery = Type.Object({
   status: Type.Optional(statusSchema),
   app_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  destination: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'A registered server_uri, exactly (see /api/admin/destinations).' })),
+  destination: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'A registered server_uri, exactly (see /api/admin/destination-health).' })),
   from: Type.Optional(isoTime('Registered at or after this time.')),
   to: Type.Optional(isoTime('Registered before this time.')),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Trace ids starting with this text.' })),

@@ -32,7 +32,7 @@ function rateBar(rate) {
 }
 
 export async function renderHealth(onPick) {
-  const health = await getJson('/api/admin/destinations', { window_s: 3600 });
+  const health = await getJson('/api/admin/destination-health', { window_s: 3600 });
   const rows = health.destinations.map((item) => h('tr', {},
     h('td', { class: 'mono' }, h('button', { type: 'button', class: 'link', title: t('health.filter'), onclick: () => onPick(item.destination) }, item.destination)),
     h('td', {}, rateBar(item.success_rate), ` ${Math.round(item.success_rate * 100)}%`),
