@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'chaos/**/*.ts'],
     rules: { 'max-lines-per-function': 'off', '@typescript-eslint/no-explicit-any': 'off', 'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }] },
   },
 );

@@ -15,6 +15,8 @@ export interface AdminReadOptions {
   store: RelayStore;
   clock: Clock;
   guard: (request: FastifyRequest) => void;
+  /** The circuit breaker's state for a destination on this instance, or null when it keeps none. */
+  circuitOf?: (destination: string) => string | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -76,8 +78,7 @@ export function registerAdminReadRoutes(app: FastifyInstance, options: AdminRead
         last_http_status: item.lastHttpStatus,
         last_outcome: item.lastOutcome,
         open_deliveries: item.openDeliveries,
-        // Filled in once the relay keeps a circuit breaker per destination.
-        circuit: null,
+        circuit: options.circuitOf?.(item.destination) ?? null,
       })),
     };
   });

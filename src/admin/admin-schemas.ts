@@ -58,7 +58,7 @@ export const DestinationResponse = Type.Object({
     last_http_status: nullable(Type.Integer()),
     last_outcome: Type.String(),
     open_deliveries: Type.Integer(),
-    circuit: nullable(Type.String({ description: 'Circuit breaker state when the relay runs one; null otherwise.' })),
+    circuit: nullable(Type.String({ description: 'closed, open or half_open: the circuit breaker of this instance for the destination\'s origin; null when this instance has sent nothing there (or runs no worker).' })),
   })),
 });
 

@@ -4,15 +4,21 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/config-schema.ts';
+import { registerCallbackRoutes } from '../callback/callback-routes.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
 import { registerAdminReadRoutes } from '../admin/admin-read-routes.ts';
 import { acceptBasicAsBearer } from '../dashboard/browser-guard.ts';
 import { registerDashboard } from '../dashboard/dashboard-routes.ts';
+import { DestinationHealth, originOf, type CircuitStateName } from '../delivery/destination-health.ts';
+import { registerDestinationRoutes } from '../delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
+import { SchemeSender } from '../delivery/sender.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
+import { assertUnscoped } from '../http/access-scope.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
+import { registerSecurityPlugins } from '../http/security-plugins.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { registerOpenApi } from '../http/openapi/openapi.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
@@ -23,6 +29,11 @@ import { registerReplayRoutes } from '../replay/replay-routes.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
+import { createTunnelAccess } from '../tunnel/tunnel-access.ts';
+import { TunnelHub } from '../tunnel/tunnel-hub.ts';
+import { registerTunnelMetrics } from '../tunnel/tunnel-metrics.ts';
+import { registerTunnelRoutes } from '../tunnel/tunnel-routes.ts';
+import { TunnelSender } from '../tunnel/tunnel-sender.ts';
 import { createRelayLogger } from './relay-logger.ts';
 
 export interface RelayDeps {
@@ -61,27 +72,45 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const store = deps.store ?? openStore(config);
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const sender = new HttpSender({
+  // Dev tunnels: listeners connect to this instance's API; its worker carries their deliveries.
+  const tunnels = new TunnelHub(
+    // Queue wait plus the attempt stays inside the lease (2 × attempt timeout + 1 s): never two claims of one delivery at once.
+    { excerptBytes: 1024, pingIntervalMs: config.tunnelPingIntervalMs, maxQueueWaitMs: Math.floor(config.attemptTimeoutMs * 0.8), onListenerReady: () => worker?.wake() },
+    logger.child({ component: 'tunnel' }),
+  );
+  const sender = new SchemeSender(new HttpSender({
     attemptTimeoutMs: config.attemptTimeoutMs,
     destinationRules: { allowedPrefixes: config.allowedDestinations, blockPrivate: config.blockPrivateDestinations },
     lookup: deps.lookup,
-  });
-  const worker = config.roles.worker ? new DeliveryWorker({
+  }), { tunnel: new TunnelSender(tunnels, config.attemptTimeoutMs) });
+  const health = config.roles.worker ? new DestinationHealth({
+    concurrencyPerOrigin: config.destinationConcurrency,
+    breakerFailures: config.breakerFailures,
+    breakerCooldownMs: config.breakerCooldownMs,
+  }) : undefined;
+  if (health) watchDestinations(health, metrics);
+  const worker: DeliveryWorker | undefined = config.roles.worker ? new DeliveryWorker({
     owner,
     concurrency: config.workerConcurrency,
     // Longer than any attempt can take, with room to record it; then another pass may take over.
     leaseMs: 2 * config.attemptTimeoutMs + 1000,
     pollIntervalMs: 1000,
-    policy: { scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2 },
+    policy: {
+      scheduleMs: config.retryScheduleMs, retryAfterMaxMs: config.retryAfterMaxMs, jitterRatio: 0.2,
+      retryBudgetMs: config.retryBudgetS === undefined ? undefined : config.retryBudgetS * 1000,
+    },
     signingSecrets: config.signingSecrets,
-  }, { store, sender, clock, logger, metrics }) : undefined;
+    claimScope: () => ({ tunnelNames: tunnels.names(), tunnelWaitEndedAt: clock.now() - config.tunnelMaxWaitS * 1000 }),
+  }, { store, sender, clock, logger, metrics, health }) : undefined;
   // Without a local worker, another instance's poll picks the delivery up.
   const onNewDelivery = () => worker?.wake();
   const sweeper = config.roles.sweeper ? new DeadlineSweeper(
     { intervalMs: config.sweepIntervalMs, batchSize: 500 },
     { store, clock, logger, metrics, onNewDeliveries: onNewDelivery },
   ) : undefined;
-  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery });
+  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health });
+  await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }), hasWorker: worker !== undefined });
+  registerTunnelMetrics(metrics.registry, tunnels);
 
   let isClosed = false;
   return {
@@ -96,6 +125,8 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     async close() {
       if (isClosed) return;
       isClosed = true;
+      // Listeners hear "going away" (1001) and redial; their attempts in flight are recorded as not acknowledged.
+      tunnels.closeAll();
       await server.close();
       await Promise.all([worker?.stop(), sweeper?.stop()]);
       await sender.close();
@@ -110,6 +141,19 @@ interface ServerDeps {
   logger: Logger;
   metrics: RelayMetrics;
   onNewDelivery: () => void;
+  health: DestinationHealth | undefined;
+}
+
+const CIRCUIT_GAUGE: Record<CircuitStateName, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** Copies each origin's circuit into the metrics at every scrape. */
+function watchDestinations(health: DestinationHealth, metrics: RelayMetrics): void {
+  metrics.onRender(() => {
+    for (const item of health.states()) {
+      metrics.circuitState.set({ origin: item.origin }, CIRCUIT_GAUGE[item.state]);
+      metrics.destinationInFlight.set({ origin: item.origin }, item.inFlight);
+    }
+  });
 }
 
 async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<FastifyInstance> {
@@ -118,8 +162,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     // The relay logs what matters (push stored, attempt made) itself; a line per request is noise.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.registrationBodyLimitBytes,
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
     return503OnClosing: true,
     // Trace ids run to 128 characters, URL-encoded up to three times that.
     routerOptions: { maxParamLength: 512 },
@@ -127,6 +171,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   installErrorHandler(server);
   // Before any route, so that the OpenAPI document sees them all.
   await registerOpenApi(server, RELAY_VERSION);
+  await registerSecurityPlugins(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics);
   const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys);
@@ -135,9 +180,13 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     guard,
     allowedDestinations: config.allowedDestinations,
     blockPrivateDestinations: config.blockPrivateDestinations,
+    rateLimitPerMinute: config.registrationRateLimitPerMinute,
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
   registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });
+  registerDestinationRoutes(server, deps.health, guard);
+  // Callbacks of every app are listed there: relay-wide administration, not for scoped keys.
+  registerCallbackRoutes(server, { store: deps.store, guard: (request) => assertUnscoped(guard(request)) });
   await registerWechatRoutes(server, {
     apps,
     ingest: { ...deps, parkedGraceS: config.parkedGraceS },
@@ -145,7 +194,11 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
   });
   const browserGuard = acceptBasicAsBearer(guard);
-  registerAdminReadRoutes(server, { store: deps.store, clock: deps.clock, guard: browserGuard });
+  registerAdminReadRoutes(server, {
+    store: deps.store, clock: deps.clock, guard: browserGuard,
+    // Circuits are kept per origin by this instance's worker (absent without the worker role).
+    circuitOf: (destination) => deps.health?.states().find((state) => state.origin === originOf(destination))?.state ?? null,
+  });
   await registerDashboard(server, { guard: browserGuard });
   return server;
 }

@@ -22,6 +22,7 @@ export async function ingestPush(deps: IngestDeps, callback: IncomingCallback): 
   const outcome = await deps.store.ingestCallback(callback, now, now + deps.parkedGraceS * 1000);
   deps.metrics.pushes.inc({ outcome });
   deps.logger.info({ trace_id: callback.correlationId, app_id: callback.appId, event: callback.event, outcome }, 'push stored');
-  if (outcome === IngestOutcome.forwarded || outcome === IngestOutcome.late) deps.onNewDelivery();
+  if (outcome === IngestOutcome.unrouted) deps.metrics.unmatched.inc({ app_id: callback.appId });
+  if (outcome === IngestOutcome.forwarded || outcome === IngestOutcome.late || outcome === IngestOutcome.routed) deps.onNewDelivery();
   return outcome;
 }

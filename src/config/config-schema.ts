@@ -1,5 +1,22 @@
 import Type, { type Static } from 'typebox';
 
+/**
+ * Where events that carry no registered id go: the first rule whose `msgType`
+ * and `event` both match (an omitted one matches anything) sends the event to
+ * each of its destinations, with the same durable delivery and retries as a trace.
+ */
+export const EventRouteSchema = Type.Object({
+  /** Shown in the API, logs and the `x-relay-route` header. */
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+  /** `MsgType` to match (`event`, `text`, …); omitted = any. */
+  msgType: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** `Event` to match (`subscribe_msg_sent_event`, …); omitted = any. */
+  event: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** Absolute http(s) URLs; each receives its own delivery (fan-out). */
+  destinations: Type.Array(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s/?#]+' }), { minItems: 1, maxItems: 16 }),
+}, { additionalProperties: false });
+export type EventRoute = Static<typeof EventRouteSchema>;
+
 /** One mini program (or official account) whose pushes the relay accepts. */
 export const WechatAppSchema = Type.Object({
   /** The AppID (`wx…`); also the `<appid>` of `/api/wechat/<appid>`. */
@@ -8,7 +25,22 @@ export const WechatAppSchema = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   /** The console's 43-character EncodingAESKey, for safe and compatible mode. */
   encodingAesKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{43}$' })),
-});
+  /**
+   * The console's 数据格式. When set, a push in the other format is refused (415)
+   * rather than forwarded to handlers that cannot read it. Unset = either, as sent.
+   */
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xml')])),
+  /**
+   * The console's 消息加解密方式. `compatible` and `safe` refuse unencrypted pushes
+   * (nothing signs a plain body); `plain` or unset accept both, so switching the
+   * console to an encrypted mode never loses a push.
+   */
+  mode: Type.Optional(Type.Union([Type.Literal('plain'), Type.Literal('compatible'), Type.Literal('safe')])),
+  /** Extra id-keyed events: `Event` name → field (dotted path) carrying the id a business server registers. */
+  correlationFields: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$' }))),
+  /** Routing rules for events that carry no registered id. */
+  routes: Type.Optional(Type.Array(EventRouteSchema, { maxItems: 100 })),
+}, { additionalProperties: false });
 export type WechatApp = Static<typeof WechatAppSchema>;
 
 /**
@@ -54,6 +86,14 @@ export const RelayConfigSchema = Type.Object({
   retryAfterMaxMs: Type.Integer({ minimum: 0 }),
   /** How long a push for an unregistered trace_id waits for its registration, seconds. Default 86400. */
   parkedGraceS: Type.Integer({ minimum: 1 }),
+  /** Forwards in flight at once to one destination origin, per instance. Default 8. */
+  destinationConcurrency: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /** Consecutive failures (timeouts, refused connections, 5xx, 429) that open an origin's circuit; 0 = no breaker. Default 5. */
+  breakerFailures: Type.Integer({ minimum: 0, maximum: 1000 }),
+  /** How long an open circuit waits before one probe, ms. Default 10000. */
+  breakerCooldownMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+  /** Optional: no retry later than this many seconds after the trace's deadline. Default unset (the schedule alone). */
+  retryBudgetS: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Forwards in flight at once per instance. Default 32. */
   workerConcurrency: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** Bearer keys for the registration and admin APIs; empty = loopback clients only. */
@@ -72,10 +112,20 @@ export const RelayConfigSchema = Type.Object({
   migrateOnStart: Type.Boolean(),
   /** SQLite `synchronous` pragma: `full` survives power loss, `normal` only process crashes. */
   sqliteSynchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')]),
+  /** Registrations per minute per API key (per instance); 0 = no limit. Default 3000. */
+  registrationRateLimitPerMinute: Type.Integer({ minimum: 0 }),
+  /** Longest a request may take to arrive, and longest a connection may sit idle, ms. Default 30000. */
+  requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
   /** Body limit of the registration API, bytes. Default 16 KiB. */
   registrationBodyLimitBytes: Type.Integer({ minimum: 256 }),
   /** Body limit of the push endpoint, bytes. Default 1 MiB. */
   pushBodyLimitBytes: Type.Integer({ minimum: 1024 }),
+  /** Keys that may open only the dev tunnel of one name (`RELAY_TUNNEL_KEYS=alice:<key>,…`); RELAY_API_KEYS open any name. */
+  tunnelKeys: Type.Array(Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]{1,63}$' }), key: Type.String({ minLength: 8 }) })),
+  /** How long a tunnel delivery waits, without spending attempts, for a listener, seconds. Default 86400. */
+  tunnelMaxWaitS: Type.Integer({ minimum: 1, maximum: 30 * 86_400 }),
+  /** Ping interval of tunnel connections, ms; a listener silent for a whole interval is dropped. Default 15000. */
+  tunnelPingIntervalMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
   /** pino level. Default info. */
   logLevel: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),

@@ -34,6 +34,15 @@ function roles(text: string): RelayConfig['roles'] {
   return { api: names.includes('api'), worker: names.includes('worker'), sweeper: names.includes('sweeper') };
 }
 
+/** `alice:<key>,bob:<key>`: each key opens only the tunnel of its name. */
+function tunnelKeys(name: string, text: string): RelayConfig['tunnelKeys'] {
+  return list(text).map((item) => {
+    const colon = item.indexOf(':');
+    if (colon <= 0) throw new ConfigError(`${name} must list <tunnel-name>:<key> pairs, comma-separated`);
+    return { name: item.slice(0, colon).trim(), key: item.slice(colon + 1).trim() };
+  });
+}
+
 /** Each variable with the config key it sets and how its text is read. */
 const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: string) => unknown]> = [
   ['PORT', 'port', integer],
@@ -53,6 +62,10 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_RETRY_AFTER_MAX_MS', 'retryAfterMaxMs', integer],
   ['RELAY_PARKED_GRACE_S', 'parkedGraceS', integer],
   ['RELAY_WORKER_CONCURRENCY', 'workerConcurrency', integer],
+  ['RELAY_DESTINATION_CONCURRENCY', 'destinationConcurrency', integer],
+  ['RELAY_BREAKER_FAILURES', 'breakerFailures', integer],
+  ['RELAY_BREAKER_COOLDOWN_MS', 'breakerCooldownMs', integer],
+  ['RELAY_RETRY_BUDGET_S', 'retryBudgetS', integer],
   ['RELAY_API_KEYS', 'apiKeys', (_n, text) => list(text)],
   ['RELAY_SIGNING_SECRET', 'signingSecrets', (_n, text) => list(text, /[\s,]+/)],
   ['RELAY_ALLOWED_DESTINATIONS', 'allowedDestinations', (_n, text) => list(text)],
@@ -60,8 +73,13 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_ROLES', 'roles', (_n, text) => roles(text)],
   ['RELAY_MIGRATE_ON_START', 'migrateOnStart', boolean],
   ['RELAY_SQLITE_SYNCHRONOUS', 'sqliteSynchronous', (_n, text) => text.trim().toLowerCase()],
+  ['RELAY_REGISTRATION_RATE_LIMIT', 'registrationRateLimitPerMinute', integer],
+  ['RELAY_REQUEST_TIMEOUT_MS', 'requestTimeoutMs', integer],
   ['RELAY_REGISTRATION_BODY_LIMIT_BYTES', 'registrationBodyLimitBytes', integer],
   ['RELAY_PUSH_BODY_LIMIT_BYTES', 'pushBodyLimitBytes', integer],
+  ['RELAY_TUNNEL_KEYS', 'tunnelKeys', tunnelKeys],
+  ['RELAY_TUNNEL_MAX_WAIT_S', 'tunnelMaxWaitS', integer],
+  ['RELAY_TUNNEL_PING_INTERVAL_MS', 'tunnelPingIntervalMs', integer],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];
 
@@ -86,7 +104,16 @@ export function readWechatEnvironment(env: Env): RelayConfig['apps'][number] | u
   const appId = env.WECHAT_APPID?.trim();
   const token = env.WECHAT_TOKEN?.trim() || undefined;
   const encodingAesKey = env.WECHAT_ENCODING_AES_KEY?.trim() || undefined;
+  const format = oneOf('WECHAT_FORMAT', env.WECHAT_FORMAT, ['json', 'xml'] as const);
+  const mode = oneOf('WECHAT_MODE', env.WECHAT_MODE, ['plain', 'compatible', 'safe'] as const);
   if (!appId && !token && !encodingAesKey) return undefined;
   if (!appId && encodingAesKey) throw new ConfigError('WECHAT_APPID must be set with WECHAT_ENCODING_AES_KEY (the appid is checked inside every encrypted push)');
-  return { appId: appId || 'default', token, encodingAesKey };
+  return { appId: appId || 'default', token, encodingAesKey, format, mode };
+}
+
+function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  const value = text?.trim().toLowerCase();
+  if (!value) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${text}"`);
+  return value as T;
 }

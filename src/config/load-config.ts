@@ -1,8 +1,12 @@
+import { checkDestination } from '../destination/destination-rules.ts';
+import { maskServerUri } from '../registration/trace-view.ts';
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import Value from 'typebox/value';
 import { DEFAULT_RETRY_SCHEDULE, RelayConfigSchema, UNCONFIGURED_APP_ID, type RelayConfig } from './config-schema.ts';
 import { parseSchedule } from './duration.ts';
 import { ConfigError, readEnvironment, readWechatEnvironment, VARIABLE_OF_KEY } from './env-variables.ts';
+import { checkWechatApps } from './wechat-app-checks.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -18,6 +22,9 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   retryAfterMaxMs: 3_600_000,
   parkedGraceS: 86_400,
   workerConcurrency: 32,
+  destinationConcurrency: 8,
+  breakerFailures: 5,
+  breakerCooldownMs: 10_000,
   apiKeys: [],
   scopedApiKeys: [],
   signingSecrets: [],
@@ -26,9 +33,14 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   roles: { api: true, worker: true, sweeper: true },
   migrateOnStart: true,
   sqliteSynchronous: 'full',
+  registrationRateLimitPerMinute: 3000,
+  requestTimeoutMs: 30_000,
   registrationBodyLimitBytes: 16 * 1024,
   pushBodyLimitBytes: 1024 * 1024,
   logLevel: 'info',
+  tunnelKeys: [],
+  tunnelMaxWaitS: 86_400,
+  tunnelPingIntervalMs: 15_000,
 };
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -38,17 +50,37 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`RELAY_CONFIG: cannot read ${path}: ${(error as Error).message}`);
   }
+  // YAML is a superset of JSON, but a .json file keeps JSON's stricter errors.
+  const isJson = path.toLowerCase().endsWith('.json');
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = isJson ? JSON.parse(text) : parseYaml(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
     return parsed as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError(`RELAY_CONFIG: ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`RELAY_CONFIG: ${path} is not valid ${isJson ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Routed destinations come from the operator, not from callers, yet the sender
+ * applies the same destination rules to them: refuse at start, not at every send.
+ */
+function checkRouteDestinations(config: RelayConfig): void {
+  const rules = { allowedPrefixes: config.allowedDestinations, blockPrivate: config.blockPrivateDestinations };
+  for (const app of config.apps) {
+    for (const route of app.routes ?? []) {
+      for (const destination of route.destinations) {
+        const verdict = checkDestination(destination, rules);
+        if (!verdict.isAllowed) throw new ConfigError(`RELAY_CONFIG app ${app.appId} route "${route.name}": destination ${maskServerUri(destination)} is refused: ${verdict.reason}`);
+      }
+    }
   }
 }
 
 function isHttpUrl(text: string): boolean {
   try {
+    // `tunnel://` (or `tunnel://<name>`) lets registrations reach dev-tunnel listeners.
+    if (text.startsWith('tunnel://')) return true;
     const url = new URL(text);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
   } catch {
@@ -60,10 +92,22 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
-function describeProblem(instancePath: string, message: string, fromFile: boolean): string {
+interface SchemaProblem {
+  instancePath: string;
+  message: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+function describeProblem(problem: SchemaProblem, fromFile: boolean): string {
+  const { instancePath } = problem;
   const key = instancePath.split('/')[1] ?? '';
   const variable = VARIABLE_OF_KEY[key];
-  const where = variable ? `${variable} (config key "${key}")` : `config key "${instancePath.slice(1).replaceAll('/', '.') || '(root)'}"`;
+  // apps/1/routes/0/name → apps[1].routes[0].name, as an operator reads the file.
+  const path = instancePath.slice(1).split('/').reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
+  const where = variable ? `${variable} (config key "${key}")` : `config key "${path || '(root)'}"`;
+  const unknown = problem.keyword === 'additionalProperties' ? problem.params.additionalProperties : undefined;
+  const message = Array.isArray(unknown) ? `has unknown key(s) ${unknown.map((name) => `"${String(name)}"`).join(', ')} (keys are case-sensitive)` : problem.message;
   return `${where} ${message}${fromFile && !variable ? ' in RELAY_CONFIG' : ''}`;
 }
 
@@ -76,7 +120,13 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const fromEnv = readEnvironment(env);
   const envApp = readWechatEnvironment(env);
   const fileApps = Array.isArray(fromFile.apps) ? (fromFile.apps as RelayConfig['apps']) : [];
-  const apps = envApp ? [withoutUndefined(envApp), ...fileApps.filter((app) => app?.appId !== envApp.appId)] : fileApps;
+  // WECHAT_* override the file's entry for the same app field by field (its routes stay).
+  const envBase = envApp ? fileApps.find((app) => app?.appId === envApp.appId) : undefined;
+  const apps = envApp ? [{ ...envBase, ...withoutUndefined(envApp) }, ...fileApps.filter((app) => app?.appId !== envApp.appId)] : fileApps;
+  checkWechatApps([
+    ...(envApp ? [{ app: apps[0]!, origin: 'env' as const }] : []),
+    ...fileApps.filter((app) => app?.appId !== envApp?.appId).map((app) => ({ app, origin: { index: fileApps.indexOf(app) } })),
+  ]);
   const merged = {
     ...DEFAULT_CONFIG,
     ...fromFile,
@@ -86,14 +136,15 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   };
   const problems = [...Value.Errors(RelayConfigSchema, merged)]
     .filter((problem) => problem.keyword !== 'boolean' || problem.instancePath === '')
-    .map((problem) => describeProblem(problem.instancePath, problem.message, env.RELAY_CONFIG !== undefined));
+    .map((problem) => describeProblem(problem as SchemaProblem, env.RELAY_CONFIG !== undefined));
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  - ${[...new Set(problems)].join('\n  - ')}`);
   const config = merged as RelayConfig;
   if (!config.apps.some((app) => app.appId === config.defaultAppId) && config.apps.length > 0) {
     throw new ConfigError(`defaultAppId "${config.defaultAppId}" is not one of the configured apps`);
   }
   const badPrefixes = [...config.allowedDestinations, ...config.scopedApiKeys.flatMap((item) => item.destinationPrefixes ?? [])].filter((prefix) => !isHttpUrl(prefix));
-  if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes; not: ${badPrefixes.join(', ')}`);
+  if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes (or tunnel://…); not: ${badPrefixes.join(', ')}`);
+  checkRouteDestinations(config);
   const keyless = config.scopedApiKeys.filter((item) => !item.key === !item.keySha256);
   if (keyless.length > 0) throw new ConfigError(`scopedApiKeys: give exactly one of "key" or "keySha256" for ${keyless.map((item) => item.id).join(', ')} in RELAY_CONFIG`);
   return config;

@@ -17,6 +17,8 @@ export const DeliveryKind = {
   callback: 'callback',
   /** The relay's own notice that no callback came before the deadline. */
   timeout: 'timeout',
+  /** An event without a registered id, sent to a routing rule's destination. */
+  routed: 'routed',
 } as const;
 export type DeliveryKind = (typeof DeliveryKind)[keyof typeof DeliveryKind];
 
@@ -40,5 +42,10 @@ export const AttemptOutcome = {
   networkError: 'network_error',
   /** The relay refused to send (e.g. destination no longer allowed); never retried. */
   refused: 'refused',
+  /**
+   * Not sent: the destination's circuit is open after repeated failures. Counts as
+   * a failed try, so the schedule (and the trace's end) advance as if it had been sent.
+   */
+  circuitOpen: 'circuit_open',
 } as const;
 export type AttemptOutcome = (typeof AttemptOutcome)[keyof typeof AttemptOutcome];

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { ClaimedDelivery, RelayStore } from '../storage/relay-store.ts';
+import type { ClaimedDelivery, ClaimScope, RelayStore } from '../storage/relay-store.ts';
 import { AttemptOutcome } from './delivery-status.ts';
-import { buildForwardRequest } from './forward-request.ts';
-import type { HttpSender, SendResult } from './http-sender.ts';
+import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.ts';
+import type { SendResult } from './http-sender.ts';
+import type { Sender } from './sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
 import { Waker } from './waker.ts';
+import type { DestinationHealth } from './destination-health.ts';
 
 export interface DeliveryWorkerOptions {
   owner: string;
@@ -17,15 +19,19 @@ export interface DeliveryWorkerOptions {
   pollIntervalMs: number;
   policy: RetryPolicy;
   signingSecrets: readonly string[];
+  /** Narrows what this instance claims (e.g. tunnels with a listener here); read before each claim. */
+  claimScope?: () => ClaimScope;
 }
 
 export interface DeliveryWorkerDeps {
   store: RelayStore;
-  sender: HttpSender;
+  sender: Sender;
   clock: Clock;
   logger: Logger;
   metrics: RelayMetrics;
   random?: () => number;
+  /** Per-origin concurrency cap and circuit breaker; absent = every claim is sent. */
+  health?: DestinationHealth;
 }
 
 /**
@@ -68,7 +74,7 @@ export class DeliveryWorker {
       try {
         const free = this.#options.concurrency - this.#inFlight.size;
         if (free > 0) {
-          const claims = await this.#deps.store.claimDueDeliveries(this.#options.owner, this.#deps.clock.now(), this.#options.leaseMs, free);
+          const claims = await this.#deps.store.claimDueDeliveries(this.#options.owner, this.#deps.clock.now(), this.#options.leaseMs, free, this.#options.claimScope?.());
           for (const claim of claims) this.#track(this.#deliver(claim));
           if (claims.length === free) continue;
           waitMs = await this.#idleWaitMs();
@@ -81,7 +87,7 @@ export class DeliveryWorker {
   }
 
   async #idleWaitMs(): Promise<number> {
-    const due = await this.#deps.store.nextDueAt();
+    const due = await this.#deps.store.nextDueAt(this.#options.claimScope?.());
     if (due === null) return this.#options.pollIntervalMs;
     return Math.max(0, Math.min(this.#options.pollIntervalMs, due - this.#deps.clock.now()));
   }
@@ -96,18 +102,43 @@ export class DeliveryWorker {
   }
 
   async #deliver(claim: ClaimedDelivery): Promise<void> {
+    const gate = this.#deps.health?.enter(claim.destination);
+    if (gate && !gate.isOpen && gate.reason === 'circuit_open') return this.#attempt(claim, async () => circuitOpenResult(gate.retryAt, this.#deps.clock.now()));
+    if (gate && !gate.isOpen) return this.#postpone(claim, gate.retryAt, gate.reason);
+    try {
+      await this.#attempt(claim, gate ? gate.send : (run) => run());
+    } finally {
+      if (gate) gate.release();
+    }
+  }
+
+  /** Hands the claim back unsent: not an attempt, so nothing is recorded against the delivery. */
+  async #postpone(claim: ClaimedDelivery, retryAt: number, reason: string): Promise<void> {
+    this.#deps.metrics.postponed.inc({ reason });
+    try {
+      await this.#deps.store.releaseClaim(claim, retryAt, this.#deps.clock.now());
+    } catch (error) {
+      // The lease runs out and the delivery is claimed again: nothing is lost.
+      this.#deps.logger.warn({ err: error, delivery_id: claim.id }, 'could not hand a postponed delivery back');
+    }
+  }
+
+  async #attempt(claim: ClaimedDelivery, guarded: (run: () => Promise<SendResult>) => Promise<SendResult | 'postponed'>): Promise<void> {
     const { store, sender, clock, metrics } = this.#deps;
-    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind });
+    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind, route: claim.routeName ?? undefined });
     const startedAt = clock.now();
     let result: SendResult;
     try {
-      result = await sender.send(buildForwardRequest(claim, this.#options.signingSecrets, startedAt), () => clock.now());
+      const sent = await guarded(() => sender.send(buildForwardRequest(claim, this.#options.signingSecrets, startedAt), () => clock.now()));
+      if (sent === 'postponed') return this.#postpone(claim, clock.now() + 1000, 'circuit_half_open');
+      result = sent;
     } catch (error) {
       logger.error({ err: error }, 'could not build or send the forward');
-      result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: 'the relay could not send this delivery', responseExcerpt: null };
+      const reason = error instanceof UnsendableDeliveryError ? error.message : 'the relay could not send this delivery';
+      result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: reason, responseExcerpt: null };
     }
     const now = clock.now();
-    const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)());
+    const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)(), claim.deadlineAt);
     metrics.attempts.inc({ outcome: result.outcome });
     metrics.attemptDuration.observe({ outcome: result.outcome }, result.durationMs / 1000);
     try {
@@ -119,6 +150,19 @@ export class DeliveryWorker {
       logger.error({ err: error }, 'could not record the attempt; the delivery will be retried when its lease ends');
     }
   }
+}
+
+/** The attempt record of a delivery not sent because its destination's circuit is open. */
+function circuitOpenResult(probeAt: number, now: number): SendResult {
+  return {
+    outcome: AttemptOutcome.circuitOpen,
+    httpStatus: null,
+    durationMs: 0,
+    // The next try waits at least for the probe: trying sooner could only be skipped again.
+    retryAfterMs: Math.max(0, probeAt - now),
+    errorMessage: `not sent: the destination failed repeatedly and its circuit is open until ${new Date(probeAt).toISOString()}`,
+    responseExcerpt: null,
+  };
 }
 
 function jitter(ms: number): number {

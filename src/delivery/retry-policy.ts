@@ -9,6 +9,8 @@ export interface RetryPolicy {
   readonly retryAfterMaxMs: number;
   /** Each delay is spread by ±ratio so retries of many deliveries do not arrive in lockstep. */
   readonly jitterRatio: number;
+  /** No retry is scheduled later than this long after the trace's deadline, ms; undefined = the schedule alone decides. */
+  readonly retryBudgetMs?: number;
 }
 
 /** What one attempt came to, as the policy needs to see it. */
@@ -26,13 +28,17 @@ const STOP_STATUSES: ReadonlySet<number> = new Set([410]);
  * Decides what follows an attempt: delivered, another try later, or the end.
  * Pure: time and randomness come in as arguments.
  */
-export function decideVerdict(policy: RetryPolicy, attempt: number, result: AttemptResult, now: number, random: number): AttemptVerdict {
+export function decideVerdict(policy: RetryPolicy, attempt: number, result: AttemptResult, now: number, random: number, deadlineAt?: number): AttemptVerdict {
   if (result.outcome === AttemptOutcome.success) return { kind: 'delivered' };
   // The relay refused to send (not the business server's fault): retrying cannot help.
   if (result.outcome === AttemptOutcome.refused) return { kind: 'failed', traceError: TraceError.callback };
   if (result.httpStatus !== null && STOP_STATUSES.has(result.httpStatus)) return { kind: 'failed', traceError: TraceError.bizServer };
   const delay = retryDelayMs(policy, attempt, result.retryAfterMs, random);
   if (delay === undefined) return { kind: 'failed', traceError: TraceError.bizServer };
+  // A verdict long past its deadline is useless to the business server: stop at the budget.
+  if (policy.retryBudgetMs !== undefined && deadlineAt !== undefined && now + delay > deadlineAt + policy.retryBudgetMs) {
+    return { kind: 'failed', traceError: TraceError.bizServer };
+  }
   return { kind: 'retry', nextAttemptAt: now + delay };
 }
 

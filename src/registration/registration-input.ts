@@ -1,5 +1,6 @@
 import { checkDestination } from '../destination/destination-rules.ts';
 import { RelayError } from '../errors/relay-error.ts';
+import { formatTunnelUri, isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
 
 export interface RegistrationInput {
   traceId: string;
@@ -38,6 +39,7 @@ function required(body: Body, names: readonly string[], label: string, maxLength
 }
 
 function parseServerUri(text: string, allowedPrefixes: readonly string[], blockPrivate: boolean): string {
+  if (isTunnelUri(text)) return checkAllowed(parseTunnelServerUri(text), allowedPrefixes);
   let url: URL;
   try {
     url = new URL(text);
@@ -51,6 +53,24 @@ function parseServerUri(text: string, allowedPrefixes: readonly string[], blockP
     throw new RelayError('DESTINATION_NOT_ALLOWED', 'server_uri is not under any prefix allowed by RELAY_ALLOWED_DESTINATIONS');
   }
   if (!verdict.isAllowed) throw new RelayError('DESTINATION_BLOCKED', `server_uri is refused: ${verdict.reason}`);
+  return text;
+}
+
+/**
+ * A dev tunnel destination is not an http(s) URL, but it still passes the
+ * allowlist: an operator who restricts destinations lists `tunnel://` (or
+ * `tunnel://alice`) to let registrations reach listeners.
+ */
+function parseTunnelServerUri(text: string): string {
+  const target = parseTunnelUri(text);
+  if (!target) throw new RelayError('INVALID_SERVER_URI', 'a tunnel server_uri must be tunnel://<name>[/path], the name 1 to 63 of a-z, 0-9 and -');
+  return formatTunnelUri(target);
+}
+
+function checkAllowed(text: string, allowedPrefixes: readonly string[]): string {
+  if (allowedPrefixes.length > 0 && !allowedPrefixes.some((prefix) => text.startsWith(prefix))) {
+    throw new RelayError('DESTINATION_NOT_ALLOWED', 'server_uri is not under any prefix allowed by RELAY_ALLOWED_DESTINATIONS');
+  }
   return text;
 }
 

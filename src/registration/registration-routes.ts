@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../errors/relay-error.ts';
 import { identityOf } from '../http/access-guard.ts';
+import { perMinuteLimit } from '../http/security-plugins.ts';
 import { assertMayUseApp, assertMayUseDestination } from '../http/access-scope.ts';
 import { parseRegistration } from './registration-input.ts';
 import { registerTrace, type RegisterDeps } from './register-trace.ts';
@@ -10,6 +11,8 @@ export interface RegistrationRouteOptions {
   deps: RegisterDeps;
   guard: (request: FastifyRequest) => unknown;
   allowedDestinations: readonly string[];
+  /** Registrations per minute per API key (RELAY_REGISTRATION_RATE_LIMIT); 0 or absent = no limit. */
+  rateLimitPerMinute?: number;
   /** RELAY_BLOCK_PRIVATE_DESTINATIONS: refuse non-public literal addresses and URL credentials. */
   blockPrivateDestinations?: boolean;
   bodyLimitBytes: number;
@@ -18,7 +21,11 @@ export interface RegistrationRouteOptions {
 /** `POST /api/moderate/trace` registers; `GET /api/moderate/trace/<trace_id>` tells its story. */
 export function registerRegistrationRoutes(app: FastifyInstance, options: RegistrationRouteOptions): void {
   const { deps, guard } = options;
-  app.post('/api/moderate/trace', { bodyLimit: options.bodyLimitBytes, onRequest: async (request) => guard(request) }, async (request, reply) => {
+  app.post('/api/moderate/trace', {
+    bodyLimit: options.bodyLimitBytes,
+    onRequest: async (request) => { guard(request); },
+    config: perMinuteLimit(options.rateLimitPerMinute ?? 0),
+  }, async (request, reply) => {
     const input = parseRegistration(request.body, options.allowedDestinations, options.blockPrivateDestinations);
     const identity = identityOf(request);
     assertMayUseApp(identity, input.appId ?? deps.defaultAppId);

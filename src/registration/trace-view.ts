@@ -2,9 +2,25 @@ import type { TraceDetail, TraceRecord } from '../storage/relay-store.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** Hides the password of a server_uri with credentials in it. */
+/**
+ * Hides the credentials of a server_uri. Both parts: a lone user name is often
+ * a token (`https://<token>@host/`). Everything else is shown as registered.
+ */
 export function maskServerUri(uri: string): string {
-  return uri.replace(/^(https?:\/\/[^:/@]+):[^@/]*@/, '$1:***@');
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return uri.replace(/\/\/[^/@]*@/, '//***@');
+  }
+  if (url.username === '' && url.password === '') return uri;
+  // The authority ends at the first / ? or #; its userinfo ends at its last @ (as URL parsers read it).
+  const start = uri.indexOf('//') + 2;
+  const rest = uri.slice(start);
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  const at = authority.lastIndexOf('@');
+  if (start < 2 || at < 0) return `${url.protocol}//***@${url.host}${url.pathname}${url.search}`;
+  return `${uri.slice(0, start)}${url.password === '' ? '***' : '***:***'}${rest.slice(at)}`;
 }
 
 /** The short answer to a registration. */

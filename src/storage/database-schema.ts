@@ -40,7 +40,8 @@ export interface CallbacksTable {
 
 export interface DeliveriesTable {
   id: string;
-  trace_pk: string;
+  /** Null for an event routed by rule, which belongs to no trace (see app_id, route_name). */
+  trace_pk: string | null;
   kind: string;
   destination: string;
   callback_id: string | null;
@@ -58,12 +59,16 @@ export interface DeliveriesTable {
   source: ColumnType<string | null, string | null | undefined, string | null>;
   /** Who asked for a replay or redrive (`key:<id>` or `loopback`). */
   requested_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set on routed deliveries (a trace's deliveries take the app from the trace). */
+  app_id: string | null;
+  /** The routing rule that created a routed delivery. */
+  route_name: string | null;
 }
 
 export interface AttemptsTable {
   id: string;
   delivery_id: string;
-  trace_pk: string;
+  trace_pk: string | null;
   attempt_no: number;
   started_at: number;
   duration_ms: number;

@@ -17,8 +17,16 @@ export interface RelayStore {
   register(input: NewRegistration, now: number): Promise<RegisterOutcome>;
   /** Stores a push durably and, when its trace is known, creates its delivery. */
   ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome>;
-  /** Leases up to `limit` due deliveries (pending and due, or leased with the lease run out). */
-  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases up to `limit` due deliveries (pending and due, or leased with the lease run out);
+   * with a `scope`, only those this instance can carry (see ClaimScope).
+   */
+  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]>;
+  /**
+   * Gives a claimed delivery back unsent (its destination's circuit is open or busy):
+   * due again at `retryAt`, the claim's attempt not counted. False if the lease was lost.
+   */
+  releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean>;
   /** Records an attempt and applies its verdict if `claim` still holds the lease. */
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean>;
   /** Times out up to `limit` pending traces past their deadline, creating their notices. */
@@ -28,8 +36,12 @@ export interface RelayStore {
   /** Marks parked callbacks past their grace window as expired (kept, not forwarded). */
   expireParked(now: number, limit: number): Promise<number>;
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
-  nextDueAt(): Promise<number | null>;
+  nextDueAt(scope?: ClaimScope): Promise<number | null>;
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
+  /** Recent pushes, newest first (e.g. the unmatched ones of an app). */
+  listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]>;
+  /** One push with the deliveries it caused (routed events) and their attempts. */
+  getCallback(id: string): Promise<CallbackDetail | undefined>;
   countBacklog(now: number): Promise<Backlog>;
   /** One page of traces, newest first, matching `filter`; `after` continues from the previous page's `next`. */
   listTraces(filter: TraceFilter, after: TraceCursor | null, limit: number): Promise<TracePage>;
@@ -95,6 +107,19 @@ export interface AuditEntry {
   detail: Record<string, unknown> | null;
 }
 
+/**
+ * Which deliveries an instance may claim. HTTP deliveries always; a dev tunnel's
+ * deliveries only where a listener for that name is connected, so nothing spends
+ * attempts while nobody listens, and only the instance holding the connection
+ * claims them.
+ */
+export interface ClaimScope {
+  /** Tunnel names with a listener connected to this instance. */
+  tunnelNames: readonly string[];
+  /** Tunnel deliveries created at or before this time have waited long enough: any instance attempts them. */
+  tunnelWaitEndedAt: number;
+}
+
 export interface NewRegistration {
   appId: string;
   traceId: string;
@@ -116,6 +141,14 @@ export interface IncomingCallback {
   contentType: string;
   body: string;
   fingerprint: string;
+  /** For a push without correlation id: where routing rules send it (empty = unmatched). */
+  routes?: readonly RouteTarget[];
+}
+
+/** One destination of a routed event and the rule that chose it. */
+export interface RouteTarget {
+  route: string;
+  destination: string;
 }
 
 export const IngestOutcome = {
@@ -125,6 +158,8 @@ export const IngestOutcome = {
   duplicate: 'duplicate',
   conflict: 'conflict',
   unrouted: 'unrouted',
+  /** No correlation id; a routing rule sent it to its destinations. */
+  routed: 'routed',
 } as const;
 export type IngestOutcome = (typeof IngestOutcome)[keyof typeof IngestOutcome];
 
@@ -135,8 +170,10 @@ export const CallbackState = {
   parked: 'parked',
   /** The grace window ran out with no registration; kept for the record. */
   expired: 'expired',
-  /** Carries no correlation id. */
+  /** Carries no correlation id and matched no routing rule: stored, acknowledged, counted. */
   unrouted: 'unrouted',
+  /** Carries no correlation id; delivered to the destinations of a routing rule. */
+  routed: 'routed',
   /** A repeat of a forwarded push with a different verdict; recorded, not forwarded. */
   conflict: 'conflict',
 } as const;
@@ -160,9 +197,12 @@ export interface TraceRecord {
 
 export interface ClaimedDelivery {
   id: string;
-  tracePk: string;
+  /** Null for a routed delivery, which belongs to no trace. */
+  tracePk: string | null;
   appId: string;
-  traceId: string;
+  traceId: string | null;
+  /** The routing rule of a routed delivery. */
+  routeName?: string | null;
   kind: DeliveryKind;
   destination: string;
   contentType: string;
@@ -172,6 +212,8 @@ export interface ClaimedDelivery {
   attempt: number;
   leaseOwner: string;
   createdAt: number;
+  /** The trace's deadline, epoch ms: the retry budget counts from it. */
+  deadlineAt?: number;
 }
 
 export interface AttemptRecord {
@@ -202,6 +244,8 @@ export interface DeliveryView {
   /** `replay` or `redrive` when an operator asked for it; null for the original. */
   source: string | null;
   requestedBy: string | null;
+  /** The routing rule of a routed delivery, else null. */
+  route?: string | null;
   status: DeliveryStatus;
   destination: string;
   isLate: boolean;
@@ -277,4 +321,21 @@ export interface ActivityBucket {
   delivered: number;
   failed: number;
   timedOut: number;
+}
+
+export interface CallbackFilter {
+  appId?: string;
+  state?: CallbackState;
+  /** At most this many, newest first. */
+  limit: number;
+}
+
+export interface CallbackSummary extends CallbackView {
+  appId: string;
+  correlationId: string | null;
+}
+
+export interface CallbackDetail extends CallbackSummary {
+  deliveries: DeliveryView[];
+  attempts: AttemptView[];
 }

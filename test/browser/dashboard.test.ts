@@ -147,6 +147,21 @@ describe.runIf(hasChromium())('the dashboard in a real browser', { timeout: 120_
     expect(await page.locator('#activity').count()).toBe(1);
   });
 
+  it('renders the API docs page from the relay alone', async () => {
+    const docs = await browser.context.newPage();
+    try {
+      const blocked: string[] = [];
+      docs.on('console', (message) => { if (message.type() === 'error') blocked.push(message.text()); });
+      await docs.goto(`${demo.relayUrl}/docs`);
+      await docs.waitForSelector('.swagger-ui .info .title', { timeout: 20_000 });
+      expect(await docs.locator('.swagger-ui .info .title').textContent()).toContain('callback-relay');
+      expect(await docs.locator('.opblock-summary-path').allTextContents()).toContain('/api/admin/traces');
+      expect(blocked).toEqual([]);
+    } finally {
+      await docs.close();
+    }
+  });
+
   it('switches to Chinese and remembers it; a Chinese browser starts in Chinese', async () => {
     let ticket = await readyTicket();
     await page.goto(demo.dashboardUrl);

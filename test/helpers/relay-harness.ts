@@ -19,6 +19,8 @@ const TEST_ENV: Record<string, string> = {
   RELAY_RETRY_SCHEDULE: '100ms,100ms,100ms,100ms',
   RELAY_SWEEP_INTERVAL_MS: '50',
   RELAY_ATTEMPT_TIMEOUT_MS: '2000',
+  // Tests share one business server across many failing cases; the breaker is tested on its own.
+  RELAY_BREAKER_FAILURES: '0',
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
 };
 

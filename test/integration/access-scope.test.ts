@@ -86,7 +86,10 @@ describe('API keys scoped to apps and destinations', () => {
     const foreignApp = await send('POST', `${relay.url}/api/admin/redrive`, { status: 'failed', app_id: 'wxb', dry_run: true }, as(KEY_A));
     expect(foreignApp.status).toBe(403);
     expect((await send('POST', `${relay.url}/api/admin/redrive`, { status: 'failed', dry_run: true }, as(KEY_A))).status).toBe(200);
-    expect((await send('GET', `${relay.url}/api/admin/audit`, undefined, as(KEY_A))).status).toBe(403);
+    for (const path of ['/api/admin/audit', '/api/admin/destinations', '/api/callbacks']) {
+      expect((await send('GET', `${relay.url}${path}`, undefined, as(KEY_A))).status, path).toBe(403);
+      expect((await send('GET', `${relay.url}${path}`, undefined, as(ADMIN_KEY))).status, path).toBe(200);
+    }
     const audit = await send('GET', `${relay.url}/api/admin/audit`, undefined, as(ADMIN_KEY));
     expect(audit.body.entries.map((entry: any) => entry.actor)).toEqual(expect.arrayContaining(['key:project-a']));
     expect(audit.text).not.toContain(KEY_A);
@@ -97,16 +100,20 @@ describe('the start log about access', () => {
   it('says the APIs are loopback-only without keys, and never prints a key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-startlog-'));
     const open = new RelayProcess({ DATABASE_URL: `sqlite:${join(dir, 'a.db')}`, RELAY_API_KEYS: '' });
-    const keyed = new RelayProcess({ DATABASE_URL: `sqlite:${join(dir, 'b.db')}`, RELAY_API_KEYS: `${ADMIN_KEY},${KEY_A}`, RELAY_SIGNING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    const keyed = new RelayProcess({
+      DATABASE_URL: `sqlite:${join(dir, 'b.db')}`, RELAY_API_KEYS: `${ADMIN_KEY},${KEY_A}`, RELAY_SIGNING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      WECHAT_APPID: 'wx8f16a5be77871234', WECHAT_TOKEN: 'tok3nV4lue9', WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', LOG_LEVEL: 'debug',
+    });
     try {
       await open.start();
       expect(open.output.join('\n')).toContain('loopback clients only');
       await keyed.start();
       await send('POST', `${keyed.url}/api/moderate/trace`, { trace_id: 'k', server_uri: 'http://127.0.0.1:9/x' }, { authorization: `Bearer ${KEY_A}x` });
+      await send('POST', `${keyed.url}/api/wechat?signature=bad&timestamp=1&nonce=2`, '{}', { 'content-type': 'application/json' });
       await keyed.terminate();
       const log = keyed.output.join('\n');
       expect(log).not.toContain('loopback clients only');
-      for (const secret of [ADMIN_KEY, KEY_A, 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']) expect(log).not.toContain(secret);
+      for (const secret of [ADMIN_KEY, KEY_A, 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'tok3nV4lue9', 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG']) expect(log).not.toContain(secret);
     } finally {
       await open.terminate();
       await keyed.terminate();

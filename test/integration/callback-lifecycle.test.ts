@@ -88,3 +88,24 @@ describe('deadlines, early, late, repeated and conflicting pushes', () => {
     expect(metrics.text).toMatch(/relay_pushes_received_total\{outcome="duplicate"\} 3/);
   });
 });
+
+describe('a trace the relay itself cannot handle', () => {
+  it('ends in failed with CALLBACK_ERROR, after one attempt, never retried', async () => {
+    const relay = await startRelay();
+    try {
+      // Written straight through the store, past the API's validation, as an old row or a manual edit could be.
+      await relay.app.store.register({ appId: 'default', traceId: 'broken-1', serverUri: 'gopher://nowhere/x', deadlineAt: Date.now() + 60_000 }, Date.now());
+      expect((await push(relay, mediaCheckJson('broken-1'))).text).toBe('success');
+      const trace = await waitFor(async () => {
+        const body = (await getTrace(relay, 'broken-1')).body;
+        return body.status === 'failed' ? body : undefined;
+      });
+      expect(trace.error).toBe('CALLBACK_ERROR');
+      expect(trace.attempts).toHaveLength(1);
+      expect(trace.attempts[0]).toMatchObject({ outcome: 'refused', http_status: null });
+      expect(trace.attempts[0].error).toContain('gopher');
+    } finally {
+      await relay.close();
+    }
+  });
+});

@@ -161,6 +161,12 @@ describe('the sender checks the rules again before every send', () => {
       expect(outside.errorMessage).toContain('RELAY_ALLOWED_DESTINATIONS');
       const trick = await sender.send(forward(`https://hooks.example.com@127.0.0.1:${listener.port}/`), Date.now);
       expect(trick.outcome).toBe('refused');
+      const strict = new HttpSender({ attemptTimeoutMs: 2000, destinationRules: { allowedPrefixes: [], blockPrivate: true } });
+      const withCredentials = await strict.send(forward(`http://user:pw@127.0.0.1:${listener.port}/x`), Date.now);
+      await strict.close();
+      expect(withCredentials.outcome).toBe('refused');
+      expect(withCredentials.errorMessage).toContain('credentials');
+      expect(withCredentials.errorMessage).not.toContain('pw');
       const metadata = await open.send(forward('http://169.254.169.254/latest/meta-data/'), Date.now);
       expect(metadata.outcome).toBe('refused');
       expect(metadata.errorMessage).toContain('metadata');

@@ -38,3 +38,50 @@ describe('destination rules', () => {
     expect(checkDestination('https://u:p@example.com/', { allowedPrefixes: [], blockPrivate: true })).toMatchObject({ rule: 'credentials' });
   });
 });
+
+describe('scoped API keys in the config file', () => {
+  it('needs exactly one of key or keySha256, and absolute http(s) prefixes', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadConfig } = await import('../../src/config/load-config.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'relay-cfg-'));
+    const write = (value: object) => {
+      const file = join(dir, `c${Math.random()}.json`);
+      writeFileSync(file, JSON.stringify(value));
+      return { RELAY_CONFIG: file };
+    };
+    try {
+      expect(() => loadConfig(write({ scopedApiKeys: [{ id: 'a' }] }))).toThrow(/exactly one of "key" or "keySha256"/);
+      expect(() => loadConfig(write({ scopedApiKeys: [{ id: 'a', key: 'k'.repeat(20), destinationPrefixes: ['a.example.com/'] }] }))).toThrow(/absolute http/);
+      expect(() => loadConfig({ RELAY_ALLOWED_DESTINATIONS: 'https://user:pw@a.example.com/' })).toThrow(/RELAY_ALLOWED_DESTINATIONS/);
+      const config = loadConfig(write({ scopedApiKeys: [{ id: 'a', key: 'k'.repeat(20), appIds: ['wx1'] }] }));
+      expect(config.scopedApiKeys[0]?.appIds).toEqual(['wx1']);
+      expect(loadConfig({ RELAY_BLOCK_PRIVATE_DESTINATIONS: 'true' }).blockPrivateDestinations).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('routed destinations in the config file', () => {
+  it('must pass the same destination rules at start', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadConfig } = await import('../../src/config/load-config.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'relay-routes-'));
+    const file = join(dir, 'relay.json');
+    const withRoute = (destination: string) => {
+      writeFileSync(file, JSON.stringify({ apps: [{ appId: 'wx1', routes: [{ name: 'subs', event: 'subscribe', destinations: [destination] }] }] }));
+      return { RELAY_CONFIG: file };
+    };
+    try {
+      expect(() => loadConfig(withRoute('http://169.254.169.254/latest'))).toThrow(/route "subs".*metadata/);
+      expect(() => loadConfig({ ...withRoute('https://other.example.com/hook'), RELAY_ALLOWED_DESTINATIONS: 'https://ok.example.com/' })).toThrow(/RELAY_ALLOWED_DESTINATIONS/);
+      expect(loadConfig({ ...withRoute('https://ok.example.com/hook'), RELAY_ALLOWED_DESTINATIONS: 'https://ok.example.com/' }).apps[0]?.routes).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -39,7 +39,7 @@ export async function renderHealth(onPick) {
     h('td', { class: 'num' }, item.attempts),
     h('td', {}, item.last_http_status ?? item.last_outcome, ' · ', formatTime(item.last_attempt_at)),
     h('td', { class: 'num' }, item.open_deliveries),
-    h('td', {}, item.circuit ?? '—'),
+    h('td', {}, item.circuit ? h('span', { class: `circuit circuit-${item.circuit}` }, t(`circuit.${item.circuit}`)) : '—'),
   ));
   const head = h('tr', {}, ['health.destination', 'health.rate', 'health.attempts', 'health.last', 'health.open', 'health.circuit'].map((key) => h('th', {}, t(key))));
   return h('section', { id: 'health' }, h('h2', {}, t('health.title')),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RelayError } from '../../errors/relay-error.ts';
-import { fieldText, type PushMessage } from './push-message.ts';
+import { fieldAtPath, fieldText, type PushMessage } from './push-message.ts';
 
 /** Events keyed by an id a business server registers, with the field that carries it. */
 export const DEFAULT_CORRELATION_FIELDS: Readonly<Record<string, string>> = {
@@ -29,9 +29,10 @@ export function identifyPush(message: PushMessage, correlationFields: Readonly<R
   const eventName = fieldText(message.fields, 'Event');
   const event = eventName ? `${msgType}/${eventName}` : msgType;
   const fingerprint = fingerprintOf(message.fields);
-  const correlationField = eventName ? correlationFields[eventName] : undefined;
+  // Own keys only: an Event named `constructor` must not find Object.prototype's.
+  const correlationField = eventName && Object.hasOwn(correlationFields, eventName) ? correlationFields[eventName] : undefined;
   if (correlationField) {
-    const id = fieldText(message.fields, correlationField);
+    const id = fieldAtPath(message.fields, correlationField);
     if (!id) throw new RelayError('MISSING_TRACE_ID', `a ${eventName} push must carry ${correlationField}`);
     if (id.length > MAX_ID_LENGTH) throw new RelayError('INVALID_PUSH', `${correlationField} is longer than ${MAX_ID_LENGTH} characters`);
     return { event, correlationId: id, dedupeKey: `id:${id}`, fingerprint };

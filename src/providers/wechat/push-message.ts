@@ -64,3 +64,20 @@ export function fieldText(fields: Record<string, unknown>, name: string): string
 export function contentTypeOf(format: PushFormat): string {
   return format === 'json' ? 'application/json' : 'text/xml; charset=utf-8';
 }
+
+/**
+ * Reads a field by dotted path (`SubscribeMsgSentEvent.List.MsgID`). A list of
+ * one counts as its item: XML gives one element where JSON gives a one-item array.
+ */
+export function fieldAtPath(fields: Record<string, unknown>, path: string): string | undefined {
+  const parts = path.split('.');
+  let current: unknown = fields;
+  for (const part of parts.slice(0, -1)) {
+    const item = Array.isArray(current) && current.length === 1 ? current[0] : current;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+    current = (item as Record<string, unknown>)[part];
+  }
+  const parent = Array.isArray(current) && current.length === 1 ? current[0] : current;
+  if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) return undefined;
+  return fieldText(parent as Record<string, unknown>, parts.at(-1) ?? '');
+}

@@ -18,3 +18,9 @@ export function isUrlSignatureValid(token: string, query: { signature?: string; 
   if (query.timestamp === undefined || query.nonce === undefined) return false;
   return signaturesMatch(sha1Sorted([token, query.timestamp, query.nonce]), query.signature);
 }
+
+/** `msg_signature` = sha1(sort(token, timestamp, nonce, Encrypt)): authenticates the ciphertext. */
+export function isMessageSignatureValid(token: string, query: { msg_signature?: string; timestamp?: string; nonce?: string }, encrypt: string): boolean {
+  if (query.timestamp === undefined || query.nonce === undefined) return false;
+  return signaturesMatch(sha1Sorted([token, query.timestamp, query.nonce, encrypt]), query.msg_signature);
+}

@@ -2,8 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestPush, type IngestDeps } from '../../callback/ingest-push.ts';
 import { RelayError, isRelayError } from '../../errors/relay-error.ts';
 import { withTimeout } from '../../http/health-routes.ts';
+import { routeEvent } from './event-routes.ts';
+import { openPush } from './open-push.ts';
 import { identifyPush } from './push-identity.ts';
-import { contentTypeOf, readPushBody } from './push-message.ts';
+import { contentTypeOf } from './push-message.ts';
 import { isUrlSignatureValid } from './signature.ts';
 import type { WechatApps } from './wechat-apps.ts';
 
@@ -27,8 +29,12 @@ export async function registerWechatRoutes(app: FastifyInstance, options: Wechat
     // WeChat's Content-Type does not say JSON or XML reliably: take raw bytes, sniff later.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body));
-    scope.addHook('onError', async (_request, _reply, error) => {
-      if (!isRelayError(error) || error.statusCode < 500) options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
+    scope.addHook('onError', async (request, _reply, error) => {
+      if (isRelayError(error) && error.statusCode >= 500) return;
+      options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
+      // WeChat never shows our answer to anyone: a refused push is visible only here (e.g. a format or mode switched in the console).
+      const params = request.params as { appid?: string } | undefined;
+      request.log.warn({ app_id: params?.appid ?? null, code: isRelayError(error) ? error.code : 'INVALID_REQUEST', reason: error.message }, 'push refused');
     });
     for (const path of ['/api/wechat', '/api/wechat/:appid']) {
       scope.get(path, (request: WechatRequest, reply) => verifyUrl(options, request, reply));
@@ -47,14 +53,11 @@ async function verifyUrl(options: WechatRouteOptions, request: WechatRequest, re
 
 async function receivePush(options: WechatRouteOptions, request: WechatRequest, reply: FastifyReply): Promise<FastifyReply> {
   const app = options.apps.resolve(request.params.appid);
-  if (app.token && !isUrlSignatureValid(app.token, request.query)) throw new RelayError('SIGNATURE_INVALID', 'signature does not match the configured token');
-  if (request.query.encrypt_type === 'aes' && !app.encodingAesKey) {
-    throw new RelayError('INVALID_PUSH', 'this push is encrypted (safe or compatible mode) but no EncodingAESKey is configured for the app');
-  }
-  const raw = request.body;
-  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new RelayError('INVALID_PUSH', 'the push has no body');
-  const message = readPushBody(raw);
-  const identity = identifyPush(message);
+  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  // What is stored and forwarded is the plain-mode message, decrypted when it came encrypted.
+  const { message } = openPush(app, request.query, raw);
+  const identity = identifyPush(message, app.correlation);
+  const routes = identity.correlationId === null ? routeEvent(app.routes, message) : [];
   try {
     await withTimeout(ingestPush(options.ingest, {
       appId: app.appId,
@@ -64,6 +67,7 @@ async function receivePush(options: WechatRouteOptions, request: WechatRequest, 
       contentType: contentTypeOf(message.format),
       body: message.text,
       fingerprint: identity.fingerprint,
+      routes,
     }), options.storageDeadlineMs);
   } catch (error) {
     request.log.error({ err: error, app_id: app.appId, trace_id: identity.correlationId }, 'push not stored; answering 503 so WeChat retries');

@@ -1,8 +1,9 @@
 import type { DialectTraits } from '../dialect-traits.ts';
-import type { ClaimedDelivery } from '../relay-store.ts';
+import type { ClaimedDelivery, ClaimScope } from '../relay-store.ts';
 import { DeliveryStatus, type DeliveryKind } from '../../delivery/delivery-status.ts';
 import { changedRows, type Db } from './store-context.ts';
 import { num } from './row-mappers.ts';
+import { inClaimScope } from './claim-scope.ts';
 
 const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
 
@@ -12,13 +13,15 @@ const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
  * Each claim is a conditional write on the values just read: a row another
  * instance claimed in between changes nothing here.
  */
-export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {
   let candidates = db.selectFrom('relay_deliveries')
     .select(['id', 'status', 'next_attempt_at', 'attempt_count'])
     .where('status', 'in', OPEN)
     .where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at')
+    .orderBy('created_at')
     .limit(limit);
+  if (scope) candidates = candidates.where(inClaimScope(scope));
   if (traits.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
   const due = await candidates.execute();
   const claimed: Array<{ id: string; attempt: number }> = [];
@@ -33,17 +36,22 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
     if (changedRows(result) === 1) claimed.push({ id: row.id, attempt });
   }
   if (claimed.length === 0) return [];
+  // Left join: a routed delivery has no trace and carries its own app and rule.
   const rows = await db.selectFrom('relay_deliveries as d')
-    .innerJoin('relay_traces as t', 't.id', 'd.trace_pk')
-    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id'])
+    .leftJoin('relay_traces as t', 't.id', 'd.trace_pk')
+    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id', 'd.app_id as delivery_app_id', 'd.route_name', 't.deadline_at'])
     .where('d.id', 'in', claimed.map((claim) => claim.id))
     .execute();
   const attemptOf = new Map(claimed.map((claim) => [claim.id, claim.attempt]));
+  // Hand the claims over oldest first, as they were chosen: a dev tunnel sends them in this order.
+  const rank = new Map(claimed.map((claim, index) => [claim.id, index]));
+  rows.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
   return rows.map((row) => ({
     id: row.id,
     tracePk: row.trace_pk,
-    appId: row.app_id,
+    appId: row.app_id ?? row.delivery_app_id ?? '',
     traceId: row.trace_id,
+    routeName: row.route_name,
     kind: row.kind as DeliveryKind,
     destination: row.destination,
     contentType: row.content_type,
@@ -52,5 +60,6 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
     attempt: attemptOf.get(row.id) ?? 1,
     leaseOwner: owner,
     createdAt: num(row.created_at),
+    deadlineAt: num(row.deadline_at),
   }));
 }

@@ -34,7 +34,7 @@ export async function completeAttempt(db: Db, claim: ClaimedDelivery, record: At
     .executeTakeFirst();
   if (changedRows(applied) === 0) return false;
   // Only the callback's delivery decides the trace's status; a timeout notice leaves it timed_out.
-  if (claim.kind !== DeliveryKind.callback || verdict.kind === 'retry') return true;
+  if (claim.kind !== DeliveryKind.callback || verdict.kind === 'retry' || claim.tracePk === null) return true;
   await db.updateTable('relay_traces')
     .set(verdict.kind === 'delivered'
       ? { status: TraceStatus.delivered, error: null, updated_at: now }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type { TimeoutNoticeBuilder } from '../relay-store.ts';
-import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { insertDelivery } from './new-delivery.ts';
 import { TraceError, TraceStatus } from '../../registration/trace-status.ts';
 import { toTraceRecord } from './row-mappers.ts';
 import { changedRows, type Db } from './store-context.ts';
@@ -27,22 +27,7 @@ export async function expireOverdue(db: Db, traits: DialectTraits, now: number, 
     if (changedRows(moved) === 0) continue;
     const trace = toTraceRecord(row);
     const message = notice(trace, now);
-    await db.insertInto('relay_deliveries').values({
-      id: randomUUID(),
-      trace_pk: trace.pk,
-      kind: DeliveryKind.timeout,
-      destination: trace.serverUri,
-      callback_id: null,
-      content_type: message.contentType,
-      body: message.body,
-      is_late: 0,
-      status: DeliveryStatus.pending,
-      attempt_count: 0,
-      next_attempt_at: now,
-      lease_owner: null,
-      created_at: now,
-      updated_at: now,
-    }).execute();
+    await insertDelivery(db, { tracePk: trace.pk, kind: DeliveryKind.timeout, destination: trace.serverUri, callbackId: null, ...message, isLate: false }, now);
     expired += 1;
   }
   return expired;

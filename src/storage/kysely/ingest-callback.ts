@@ -4,10 +4,11 @@ import { CallbackState, IngestOutcome, type IncomingCallback, type TraceRecord }
 import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
 import { selectTrace } from './register-trace.ts';
 import { startCallbackDelivery } from './start-delivery.ts';
+import { startRouteDeliveries } from './start-route-deliveries.ts';
 import { insertIgnoring, type Db } from './store-context.ts';
 
 function initialState(input: IncomingCallback, trace: TraceRecord | undefined): CallbackState {
-  if (input.correlationId === null) return CallbackState.unrouted;
+  if (input.correlationId === null) return input.routes && input.routes.length > 0 ? CallbackState.routed : CallbackState.unrouted;
   if (!trace) return CallbackState.parked;
   // The trace already has another callback (only possible with a non-trace dedupe key).
   return STATUSES_ACCEPTING_CALLBACK.includes(trace.status) ? CallbackState.matched : CallbackState.conflict;
@@ -38,6 +39,10 @@ export async function ingestCallback(db: Db, traits: DialectTraits, input: Incom
   };
   if (!(await insertIgnoring(db, traits, 'relay_callbacks', row))) return recordRepeat(db, traits, input, row, now);
   if (state === CallbackState.unrouted) return IngestOutcome.unrouted;
+  if (state === CallbackState.routed) {
+    await startRouteDeliveries(db, row, input.routes ?? [], now);
+    return IngestOutcome.routed;
+  }
   if (state === CallbackState.parked) return IngestOutcome.parked;
   if (state === CallbackState.conflict || !trace) return noteConflict(db, trace, IngestOutcome.conflict);
   const { started, isLate } = await startCallbackDelivery(db, trace, row, now);

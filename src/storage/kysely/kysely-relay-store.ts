@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
-  AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, IncomingCallback, IngestOutcome,
+  AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
   NewRegistration, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
   TimeoutNoticeBuilder, TraceDetail,
 } from '../relay-store.ts';
@@ -10,8 +10,10 @@ import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, Trace
 import { listAudit, recordAudit } from './audit-log.ts';
 import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
 import { replayTrace } from './replay-trace.ts';
+import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
 import { DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
+import { inClaimScope } from './claim-scope.ts';
 import { completeAttempt } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -21,8 +23,10 @@ import { countActivity } from './count-activity.ts';
 import { listTraces } from './list-traces.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
 import { summarizeDestinations } from './summarize-destinations.ts';
+import { listCallbacks, readCallback } from './read-callbacks.ts';
 import { registerTrace } from './register-trace.ts';
 import { num } from './row-mappers.ts';
+import { changedRows } from './store-context.ts';
 import { runMigrations } from './run-migrations.ts';
 import type { Db } from './store-context.ts';
 
@@ -64,8 +68,18 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil));
   }
 
-  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
-    return this.#write((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit));
+  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {
+    return this.#write((trx) => claimDueDeliveries(trx, this.#traits, owner, now, leaseMs, limit, scope));
+  }
+
+  releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> {
+    return this.#write(async (trx) => changedRows(await trx.updateTable('relay_deliveries')
+      .set({ status: DeliveryStatus.pending, lease_owner: null, next_attempt_at: retryAt, attempt_count: claim.attempt - 1, updated_at: now })
+      .where('id', '=', claim.id)
+      .where('status', '=', DeliveryStatus.delivering)
+      .where('lease_owner', '=', claim.leaseOwner)
+      .where('attempt_count', '=', claim.attempt)
+      .executeTakeFirst()) === 1);
   }
 
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> {
@@ -84,16 +98,26 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => expireParked(trx, now, limit));
   }
 
-  async nextDueAt(): Promise<number | null> {
-    const row = await this.#db.selectFrom('relay_deliveries')
+  async nextDueAt(scope?: ClaimScope): Promise<number | null> {
+    let query = this.#db.selectFrom('relay_deliveries')
       .select((eb) => eb.fn.min('next_attempt_at').as('due'))
-      .where('status', 'in', [DeliveryStatus.pending, DeliveryStatus.delivering])
-      .executeTakeFirst();
+      .where('status', 'in', [DeliveryStatus.pending, DeliveryStatus.delivering]);
+    // Deliveries waiting for a listener are due but not claimable here: counting them would spin the worker.
+    if (scope) query = query.where(inClaimScope(scope));
+    const row = await query.executeTakeFirst();
     return row?.due === null || row?.due === undefined ? null : num(row.due);
   }
 
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined> {
     return readTrace(this.#db, appId, traceId);
+  }
+
+  listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]> {
+    return listCallbacks(this.#db, filter);
+  }
+
+  getCallback(id: string): Promise<CallbackDetail | undefined> {
+    return readCallback(this.#db, id);
   }
 
   countBacklog(): Promise<Backlog> {
@@ -113,7 +137,7 @@ export class KyselyRelayStore implements RelayStore {
   }
 
   replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> {
-    return this.#db.transaction().execute((trx) => replayTrace(trx, appId, traceId, actor, now, notice));
+    return this.#write((trx) => replayTrace(trx, appId, traceId, actor, now, notice));
   }
 
   countRedrivable(filter: RedriveFilter): Promise<number> {
@@ -121,11 +145,11 @@ export class KyselyRelayStore implements RelayStore {
   }
 
   redriveFailedPage(filter: RedriveFilter, after: RedriveCursor | null, limit: number, actor: string, now: number): Promise<RedrivePage> {
-    return this.#db.transaction().execute((trx) => redriveFailedPage(trx, this.#traits, filter, after, limit, actor, now));
+    return this.#write((trx) => redriveFailedPage(trx, this.#traits, filter, after, limit, actor, now));
   }
 
   recordAudit(entry: AuditEntry): Promise<void> {
-    return recordAudit(this.#db, entry);
+    return this.#write((trx) => recordAudit(trx, entry));
   }
 
   listAudit(limit: number, before?: number): Promise<AuditEntry[]> {

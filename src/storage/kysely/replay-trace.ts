@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReplayOutcome, TimeoutNoticeBuilder, TraceRecord } from '../relay-store.ts';
-import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { insertDelivery } from './new-delivery.ts';
 import { canTransition, TraceStatus } from '../../registration/trace-status.ts';
 import { recordAudit } from './audit-log.ts';
 import { selectTrace } from './register-trace.ts';
@@ -16,27 +17,18 @@ export interface RequestedDelivery {
 }
 
 /** Inserts a delivery an operator asked for, due at once. */
-export async function insertRequestedDelivery(db: Db, trace: Pick<TraceRecord, 'pk' | 'serverUri' | 'isLate'>, request: RequestedDelivery, now: number): Promise<string> {
-  const id = randomUUID();
-  await db.insertInto('relay_deliveries').values({
-    id,
-    trace_pk: trace.pk,
+export function insertRequestedDelivery(db: Db, trace: Pick<TraceRecord, 'pk' | 'serverUri' | 'isLate'>, request: RequestedDelivery, now: number): Promise<string> {
+  return insertDelivery(db, {
+    tracePk: trace.pk,
     kind: request.kind,
     destination: trace.serverUri,
-    callback_id: request.callbackId,
-    content_type: request.contentType,
+    callbackId: request.callbackId,
+    contentType: request.contentType,
     body: request.body,
-    is_late: request.kind === DeliveryKind.callback && trace.isLate ? 1 : 0,
-    status: DeliveryStatus.pending,
-    attempt_count: 0,
-    next_attempt_at: now,
-    lease_owner: null,
-    created_at: now,
-    updated_at: now,
+    isLate: request.kind === DeliveryKind.callback && trace.isLate,
     source: request.source,
-    requested_by: request.requestedBy,
-  }).execute();
-  return id;
+    requestedBy: request.requestedBy,
+  }, now);
 }
 
 /**

@@ -44,6 +44,7 @@ export function toDeliveryView(row: Selectable<DeliveriesTable>): DeliveryView {
     kind: row.kind as DeliveryKind,
     source: row.source ?? null,
     requestedBy: row.requested_by ?? null,
+    route: row.route_name ?? null,
     status: row.status as DeliveryStatus,
     destination: row.destination,
     isLate: num(row.is_late) === 1,

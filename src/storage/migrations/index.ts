@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectTraits } from '../dialect-traits.ts';
 import * as initial from './0001-initial.ts';
 import * as replayAudit from './0004-replay-audit.ts';
+import * as routedDeliveries from './0002-routed-deliveries.ts';
 import * as dashboardIndexes from './0005-dashboard-indexes.ts';
 
 export interface RelayMigration {
@@ -12,6 +13,7 @@ export interface RelayMigration {
 
 export const MIGRATIONS: readonly RelayMigration[] = [
   { name: '0001-initial', up: initial.up },
+  { name: '0002-routed-deliveries', up: routedDeliveries.up },
   { name: '0004-replay-audit', up: replayAudit.up },
   { name: '0005-dashboard-indexes', up: dashboardIndexes.up },
 ];

@@ -1,0 +1,117 @@
+// `npm run bench`: push ingest and forwarding of the relay against two baselines
+// measured in the same run, interleaved, several rounds; prints a table and
+// appends it to bench/RESULTS.md. Not part of `npm test`.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { pushLoad, type LoadResult } from './lib/load.ts';
+import { RELAY_BIN, startProcess, type ServerProcess } from './lib/processes.ts';
+import { appendResults, barChartSvg, figuresTable, type Figure } from './lib/report.ts';
+import { seedPendingTraces } from './lib/seed-database.ts';
+import { median, round, spreadPercent } from './lib/stats.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = 64;
+const SEEDED_TRACES = Number(process.env.BENCH_TRACES ?? 200_000);
+
+interface CaseResult extends LoadResult {
+  forwardedPerSecond: number;
+  backlogAtEnd: number;
+  rssMb?: number;
+}
+
+const pushBody = (prefix: string) => (index: number) =>
+  `{"ToUserName":"gh_9df7d78a1234","FromUserName":"o4_t144jTUSEoxydysUA2E234_tc","CreateTime":1626959646,"MsgType":"event","Event":"wxa_media_check","appid":"wx8f16a5be77871234","trace_id":"${prefix}-${index}","version":2,"detail":[{"strategy":"content_model","errcode":0,"suggest":"pass","label":100,"prob":90}],"errcode":0,"errmsg":"ok","result":{"suggest":"pass","label":100}}`;
+
+async function sinkCount(sink: ServerProcess): Promise<number> {
+  const response = await request(`${sink.url}/count`);
+  return ((await response.body.json()) as { received: number }).received;
+}
+
+async function measure(server: ServerProcess, sink: ServerProcess, prefix: string): Promise<CaseResult> {
+  const before = await sinkCount(sink);
+  const load = await pushLoad(server.url, { connections: CONNECTIONS, durationS: DURATION_S, body: pushBody(prefix) });
+  const forwarded = (await sinkCount(sink)) - before;
+  return { ...load, forwardedPerSecond: forwarded / DURATION_S, backlogAtEnd: load.total - forwarded };
+}
+
+async function runRound(round: number, sink: ServerProcess, dir: string): Promise<Record<string, CaseResult>> {
+  const results: Record<string, CaseResult> = {};
+  const bare = await startProcess('bench/servers/bare-server.ts', [], {});
+  results.bare = await measure(bare, sink, 'bare');
+  await bare.stop();
+
+  const naive = await startProcess('bench/servers/naive-relay.ts', [], {});
+  const pool = new Agent({ connections: 64 });
+  for (let i = 0; i < SEEDED_TRACES; i += 5_000) {
+    await Promise.all(Array.from({ length: Math.min(5_000, SEEDED_TRACES - i) }, (_, j) =>
+      request(`${naive.url}/api/moderate/trace`, { method: 'POST', dispatcher: pool, body: JSON.stringify({ trace_id: `naive-${i + j}`, server_uri: `${sink.url}/cb` }) }).then((r) => r.body.dump())));
+  }
+  await pool.close();
+  results.naive = await measure(naive, sink, 'naive');
+  await naive.stop();
+
+  const file = join(dir, `relay-${round}.db`);
+  await seedPendingTraces(file, { count: SEEDED_TRACES, serverUri: `${sink.url}/cb`, prefix: 'relay' });
+  const relay = await startProcess(RELAY_BIN, ['start'], { DATABASE_URL: `sqlite:${file}`, HOST: '127.0.0.1', PORT: '0' });
+  results.relay = await measure(relay, sink, 'relay');
+  results.relay.rssMb = relay.rssMb();
+  await relay.stop();
+  return results;
+}
+
+function summarise(rounds: Array<Record<string, CaseResult>>): Figure[] {
+  const pick = (name: string, metric: (result: CaseResult) => number) => rounds.map((round) => metric(round[name]!));
+  const ratio = (a: number[], b: number[]) => a.map((value, i) => value / b[i]!);
+  const ingest = ratio(pick('relay', (r) => r.requestsPerSecond), pick('bare', (r) => r.requestsPerSecond));
+  const forwardedVsBare = ratio(pick('relay', (r) => r.forwardedPerSecond), pick('bare', (r) => r.requestsPerSecond));
+  const forwardedVsNaive = ratio(pick('relay', (r) => r.forwardedPerSecond), pick('naive', (r) => r.forwardedPerSecond));
+  const p99 = ratio(pick('relay', (r) => r.p99Ms), pick('bare', (r) => r.p99Ms));
+  const show = (values: number[]) => `${round(median(values))} (±${round(spreadPercent(values), 0)} %)`;
+  return [
+    { name: 'durable push ingest ÷ bare node:http', value: show(ingest), goal: '≥ 0.5 (stretch 0.7)', isMet: median(ingest) >= 0.5 },
+    { name: 'forwarded/s ÷ bare node:http', value: show(forwardedVsBare), goal: '≥ 0.25', isMet: median(forwardedVsBare) >= 0.25 },
+    { name: 'forwarded/s ÷ naive relay', value: show(forwardedVsNaive), goal: '≥ 0.8', isMet: median(forwardedVsNaive) >= 0.8 },
+    { name: 'ingest p99 ÷ bare p99', value: show(p99), goal: '≤ 4', isMet: median(p99) <= 4 },
+    { name: 'relay backlog at end of run (acked − forwarded)', value: String(median(pick('relay', (r) => r.backlogAtEnd))), goal: 'bounded', isMet: null },
+  ];
+}
+
+function rawTable(rounds: Array<Record<string, CaseResult>>): string {
+  const lines = ['| round | case | req/s | p50 ms | p99 ms | forwarded/s | non-2xx | errors |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  rounds.forEach((round, index) => {
+    for (const [name, result] of Object.entries(round)) {
+      lines.push(`| ${index + 1} | ${name} | ${Math.round(result.requestsPerSecond)} | ${result.p50Ms} | ${result.p99Ms} | ${Math.round(result.forwardedPerSecond)} | ${result.non2xx} | ${result.errors} |`);
+    }
+  });
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
+  const sink = await startProcess('bench/servers/sink-server.ts', [], {});
+  const rounds: Array<Record<string, CaseResult>> = [];
+  try {
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      console.log(`round ${round}/${ROUNDS} …`);
+      rounds.push(await runRound(round, sink, dir));
+    }
+  } finally {
+    await sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const figures = summarise(rounds);
+  const body = `Plain-mode JSON pushes for registered trace ids, ${CONNECTIONS} connections, ${DURATION_S} s per case, ${ROUNDS} rounds (bare, naive, relay interleaved), SQLite (synchronous=FULL), ${SEEDED_TRACES} pending registrations.\n\n${figuresTable(figures)}\n\nRaw:\n\n${rawTable(rounds)}\n`;
+  console.log(`\n${body}`);
+  appendResults('bench/RESULTS.md', 'Push ingest and forwarding', body);
+  const chartRows = ['bare', 'naive', 'relay'].map((name) => ({
+    label: name === 'relay' ? 'callback-relay' : name === 'bare' ? 'bare node:http' : 'naive relay',
+    throughput: median(rounds.map((round) => round[name]!.requestsPerSecond)),
+    p99Ms: median(rounds.map((round) => round[name]!.p99Ms)),
+  }));
+  writeFileSync('bench/ingest-chart.svg', barChartSvg(chartRows));
+}
+
+await main();

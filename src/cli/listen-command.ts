@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/env-variables.ts';
+import { TunnelClient, type ClientEvent } from '../tunnel/tunnel-client.ts';
+import { TUNNEL_NAME_PATTERN } from '../tunnel/tunnel-uri.ts';
+
+const USAGE = `Usage: callback-relay listen --name <name> --forward-to <local-url> [--relay <url>] [--key <key>] [--print]
+
+Receives the deliveries of every trace registered with server_uri tunnel://<name>[/path]
+and POSTs each to <local-url> (plus the path), byte for byte, with the relay's headers.
+
+  --relay <url>       the relay, default http://127.0.0.1:9000
+  --name <name>       tunnel name: 1 to 63 of a-z, 0-9 and -
+  --forward-to <url>  your local server, e.g. http://localhost:8080/wx
+  --key <key>         API key (or CALLBACK_RELAY_KEY), from RELAY_API_KEYS or RELAY_TUNNEL_KEYS
+  --print             also print each delivery's body`;
+
+export interface ListenOptions {
+  relay: string;
+  name: string;
+  forwardTo: string;
+  key: string | undefined;
+  shouldPrint: boolean;
+}
+
+/** Reads the command line; throws ConfigError with what is wrong. */
+export function parseListenArgs(args: string[], env: Record<string, string | undefined> = process.env): ListenOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        relay: { type: 'string' }, name: { type: 'string' }, 'forward-to': { type: 'string' },
+        key: { type: 'string' }, print: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) throw new ConfigError(USAGE);
+  const name = values.name ?? '';
+  if (!TUNNEL_NAME_PATTERN.test(name)) throw new ConfigError(`--name must be 1 to 63 of a-z, 0-9 and -\n\n${USAGE}`);
+  const relay = checkUrl('--relay', values.relay ?? 'http://127.0.0.1:9000');
+  const forwardTo = checkUrl('--forward-to', values['forward-to'] ?? '');
+  return { relay, name, forwardTo, key: values.key ?? (env.CALLBACK_RELAY_KEY || undefined), shouldPrint: values.print ?? false };
+}
+
+function checkUrl(flag: string, text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return text;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(`${flag} must be an http(s) URL, got "${text}"\n\n${USAGE}`);
+}
+
+/** One line per event, for a person watching a terminal. */
+export function formatEvent(event: ClientEvent, shouldPrint: boolean, now = new Date()): string {
+  const time = now.toISOString();
+  switch (event.kind) {
+    case 'connected':
+      return `${time}  connected to ${event.url}; waiting for deliveries`;
+    case 'disconnected':
+      return `${time}  disconnected: ${event.reason}; reconnecting in ${(event.retryInMs / 1000).toFixed(1)} s (attempt ${event.attempt})`;
+    case 'refused':
+      return `${time}  refused by the relay: ${event.status} ${event.code}: ${event.message}`;
+    case 'delivery': {
+      const { frame, result } = event;
+      const answer = result.status !== null ? String(result.status) : `${result.failure?.kind ?? 'error'} (${result.failure?.message ?? ''})`;
+      const line = `${time}  ${frame.traceId}  attempt ${frame.attempt}  ${frame.headers['x-relay-event'] ?? ''}  → ${answer}  ${result.durationMs} ms`;
+      return shouldPrint ? `${line}\n${event.body.toString('utf8')}\n` : line;
+    }
+  }
+}
+
+/** `callback-relay listen`: the dev tunnel's client, until Ctrl-C. */
+export async function runListenCommand(args: string[]): Promise<number> {
+  const options = parseListenArgs(args);
+  const client = new TunnelClient(
+    { relayUrl: options.relay, name: options.name, forwardTo: options.forwardTo, key: options.key },
+    (event) => (event.kind === 'refused' || event.kind === 'disconnected' ? console.error : console.log)(formatEvent(event, options.shouldPrint)),
+  );
+  console.log(`${new Date().toISOString()}  tunnel://${options.name} → ${options.forwardTo} via ${client.endpoint}`);
+  const stop = (signal: string) => {
+    console.log(`${new Date().toISOString()}  ${signal}: closing; a delivery in flight stays unacknowledged and comes again`);
+    client.stop();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  return client.run();
+}

@@ -1,0 +1,21 @@
+import type { EventRoute } from '../../config/config-schema.ts';
+import { fieldText, type PushMessage } from './push-message.ts';
+
+/** One destination an event is sent to, and the rule that sent it there. */
+export interface RouteTarget {
+  route: string;
+  destination: string;
+}
+
+/**
+ * Where an event that carries no registered id goes: the first rule whose
+ * `msgType` and `event` match (an omitted one matches anything), to each of its
+ * destinations. No match → no targets: the event is stored and counted as unmatched.
+ */
+export function routeEvent(routes: readonly EventRoute[] | undefined, message: PushMessage): RouteTarget[] {
+  const msgType = fieldText(message.fields, 'MsgType');
+  const event = fieldText(message.fields, 'Event');
+  const rule = routes?.find((item) => (item.msgType === undefined || item.msgType === msgType) && (item.event === undefined || item.event === event));
+  if (!rule) return [];
+  return [...new Set(rule.destinations)].map((destination) => ({ route: rule.name, destination }));
+}

@@ -1,0 +1,32 @@
+import type { RouteTarget } from '../relay-store.ts';
+import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { insertDelivery } from './new-delivery.ts';
+import type { Db } from './store-context.ts';
+
+interface RoutedCallback {
+  id: string;
+  app_id: string;
+  content_type: string;
+  body: string;
+}
+
+/**
+ * Creates one due delivery per routing target of a push that belongs to no
+ * trace. Runs inside the ingest transaction, so the push and its deliveries
+ * are stored together before WeChat is told `success`.
+ */
+export async function startRouteDeliveries(db: Db, callback: RoutedCallback, targets: readonly RouteTarget[], now: number): Promise<void> {
+  for (const target of targets) {
+    await insertDelivery(db, {
+      tracePk: null,
+      kind: DeliveryKind.routed,
+      destination: target.destination,
+      callbackId: callback.id,
+      contentType: callback.content_type,
+      body: callback.body,
+      isLate: false,
+      appId: callback.app_id,
+      routeName: target.route,
+    }, now);
+  }
+}

@@ -1,0 +1,35 @@
+/** `tunnel://<name>[/path]`: a destination served by a `callback-relay listen` client. */
+export const TUNNEL_SCHEME = 'tunnel';
+
+/** Lower-case letters, digits and '-', as in a DNS label: safe in URLs, logs and SQL LIKE patterns. */
+export const TUNNEL_NAME_PATTERN = /^[a-z0-9-]{1,63}$/;
+
+export interface TunnelTarget {
+  name: string;
+  /** '' or a path starting with '/', appended to the listener's --forward-to URL. */
+  path: string;
+}
+
+/** True when the text names the tunnel scheme, whatever else is wrong with it. */
+export function isTunnelUri(text: string): boolean {
+  return /^tunnel:/i.test(text);
+}
+
+/**
+ * Reads `tunnel://<name>[/path][?query]`; returns undefined when it is not one. The
+ * result is canonical (lower-case scheme) so the same destination is stored one way.
+ */
+export function parseTunnelUri(text: string): TunnelTarget | undefined {
+  const match = /^tunnel:\/\/([^/?#]*)([^#]*)$/i.exec(text);
+  if (!match) return undefined;
+  const name = match[1] ?? '';
+  let path = match[2] ?? '';
+  if (!TUNNEL_NAME_PATTERN.test(name)) return undefined;
+  if (path.startsWith('?')) path = `/${path}`;
+  if (/\s/.test(path)) return undefined;
+  return { name, path };
+}
+
+export function formatTunnelUri(target: TunnelTarget): string {
+  return `${TUNNEL_SCHEME}://${target.name}${target.path}`;
+}

@@ -1,0 +1,29 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createRelayLogger } from '../../src/app/relay-logger.ts';
+
+describe('log redaction', () => {
+  it('never writes tokens, AES keys, API keys, signing secrets or tunnel keys', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createRelayLogger('info', sink);
+    logger.info({
+      config: {
+        apiKeys: ['api-key-secret-1'], signingSecrets: ['whsec_c2lnbmluZy1zZWNyZXQ='], scopedApiKeys: [{ id: 'a', key: 'scoped-secret-1' }],
+        tunnelKeys: [{ name: 'alice', key: 'tunnel-secret-1' }],
+      },
+      app: { appId: 'wx1', token: 'token-secret-1', encodingAesKey: 'aes-secret-1' },
+      req: { headers: { authorization: 'Bearer header-secret-1', cookie: 'session=cookie-secret-1' } },
+    }, 'configuration');
+    const text = lines.join('');
+    for (const secret of ['api-key-secret-1', 'c2lnbmluZy1zZWNyZXQ', 'scoped-secret-1', 'tunnel-secret-1', 'token-secret-1', 'aes-secret-1', 'header-secret-1', 'cookie-secret-1']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('wx1');
+  });
+});
