@@ -1,12 +1,11 @@
 import { request } from 'undici';
-import { sendMediaCheckPush } from './wechat-push.ts';
+import { sendMediaCheckPush, type DemoApp } from './wechat-push.ts';
 
 export interface StoryOptions {
   relayUrl: string;
   testUrl: string;
   prodUrl: string;
-  token: string;
-  appId: string;
+  app: DemoApp;
   /** Prints one line of the story. */
   say: (line: string) => void;
   /** Seconds before the deadline of the traces meant to time out. */
@@ -35,7 +34,7 @@ async function call(method: 'GET' | 'POST', url: string, body?: object): Promise
 async function untilStatus(options: StoryOptions, traceId: string, status: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const answer = await call('GET', `${options.relayUrl}/api/moderate/trace/${encodeURIComponent(traceId)}?app_id=${options.appId}`);
+    const answer = await call('GET', `${options.relayUrl}/api/moderate/trace/${encodeURIComponent(traceId)}?app_id=${options.app.appId}`);
     if (answer.body.status === status) return answer.body;
     if (Date.now() > deadline) throw new Error(`${traceId} did not reach ${status} (it is ${String(answer.body.status)})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -51,12 +50,12 @@ export async function playStory(options: StoryOptions): Promise<StoryTrace[]> {
   const { say, relayUrl } = options;
   const id = (name: string) => `${options.runId}-${name}`;
   const registerAt = async (who: string, serverUrl: string, traceId: string, timeoutS?: number) => {
-    const answer = await call('POST', `${relayUrl}/api/moderate/trace`, { trace_id: traceId, server_uri: `${serverUrl}/wx/media-check`, app_id: options.appId, ...(timeoutS ? { timeout_s: timeoutS } : {}) });
+    const answer = await call('POST', `${relayUrl}/api/moderate/trace`, { trace_id: traceId, server_uri: `${serverUrl}/wx/media-check`, app_id: options.app.appId, ...(timeoutS ? { timeout_s: timeoutS } : {}) });
     say(`  ${who.padEnd(6)} → relay   register ${traceId}${timeoutS ? ` (deadline in ${timeoutS}s)` : ''}: ${answer.status}`);
   };
   const wechatPush = async (traceId: string, suggest: 'pass' | 'risky' = 'pass') => {
-    const answer = await sendMediaCheckPush(relayUrl, options.token, options.appId, traceId, suggest);
-    say(`  wechat → relay   push wxa_media_check ${traceId} (${suggest}): ${answer}`);
+    const answer = await sendMediaCheckPush(relayUrl, options.app, traceId, suggest);
+    say(`  wechat → relay   push wxa_media_check ${traceId} (${suggest}, safe mode): ${answer}`);
   };
 
   say('1. The test server registers a trace; WeChat pushes its verdict; it is forwarded to test.');

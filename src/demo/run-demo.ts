@@ -25,6 +25,8 @@ export interface RunningDemo {
 
 export const DEMO_APP_ID = 'wxdemo0000000001';
 export const DEMO_TOKEN = 'demo-token';
+/** A fixed, public EncodingAESKey: the demo's pushes are encrypted as in safe mode, never secret. */
+const DEMO_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
 function describeForward(forward: ReceivedForward): string {
   const kind = forward.event === 'callback.timeout' ? 'timeout notice  ' : 'verdict         ';
@@ -40,6 +42,7 @@ async function startRelay(port: number, databaseFile: string): Promise<{ relay: 
     RELAY_SQLITE_SYNCHRONOUS: 'normal',
     WECHAT_APPID: DEMO_APP_ID,
     WECHAT_TOKEN: DEMO_TOKEN,
+    WECHAT_ENCODING_AES_KEY: DEMO_AES_KEY,
     RELAY_SWEEP_INTERVAL_MS: '200',
     RELAY_RETRY_SCHEDULE: '1s,1s,2s,5s',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
@@ -81,7 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   try {
     say(`relay ${url}  ·  test server ${test.url}  ·  prod server ${prod.url}\n`);
     const traces = await playStory({
-      relayUrl: url, testUrl: test.url, prodUrl: prod.url, token: DEMO_TOKEN, appId: DEMO_APP_ID,
+      relayUrl: url, testUrl: test.url, prodUrl: prod.url, app: { appId: DEMO_APP_ID, token: DEMO_TOKEN, encodingAesKey: DEMO_AES_KEY },
       say, shortTimeoutS: options.shortTimeoutS ?? 3, runId: `demo${Date.now().toString(36)}`,
     });
     say('\nWhat happened to each trace:');

@@ -87,6 +87,29 @@ const replayDocs = {
   },
 };
 
+const anyObject = Type.Object({}, { additionalProperties: true });
+const otherDocs = {
+  'GET /api/admin/destinations': {
+    tags: ['admin'], security: GUARDED_SECURITY, summary: 'Each origin\'s circuit breaker and sends in flight, as this instance sees them',
+    response: { 200: Type.Object({ destinations: Type.Array(anyObject) }), ...errorResponses(GUARDED) },
+  },
+  'GET /api/callbacks': {
+    tags: ['admin'], security: GUARDED_SECURITY, summary: 'Stored pushes, newest first (all apps)',
+    querystring: Type.Object({ app_id: Type.Optional(Type.String()), state: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1 })) }),
+    response: { 200: anyObject, ...errorResponses([...GUARDED, 'INVALID_FIELD']) },
+  },
+  'GET /api/callbacks/:id': {
+    tags: ['admin'], security: GUARDED_SECURITY, summary: 'One stored push with its deliveries and attempts',
+    params: Type.Object({ id: Type.String() }),
+    response: { 200: anyObject, ...errorResponses([...GUARDED, 'NOT_FOUND']) },
+  },
+  'GET /api/tunnel/:name': {
+    tags: ['operations'], security: GUARDED_SECURITY, summary: 'WebSocket endpoint `callback-relay listen` connects to (dev tunnel)',
+    params: Type.Object({ name: Type.String() }),
+    response: { 101: text('Switching protocols to WebSocket.'), ...errorResponses(GUARDED) },
+  },
+};
+
 export const ROUTE_DOCS: Readonly<Record<string, Record<string, unknown> & { consumes?: string[] }>> = {
   'GET /healthz': { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
   'GET /readyz': { tags: ['operations'], summary: 'Storage answers (503 when not)', response: { 200: Type.Object({}, { additionalProperties: true }), 503: Type.Object({}, { additionalProperties: true }) } },
@@ -110,6 +133,7 @@ export const ROUTE_DOCS: Readonly<Record<string, Record<string, unknown> & { con
   'GET /api/wechat/:appid': { ...wechatGet, params: appidParam },
   'POST /api/wechat/:appid': { ...wechatPost, params: appidParam, consumes: ['application/json', 'application/xml', 'text/xml'] },
   ...replayDocs,
+  ...otherDocs,
 };
 
 export type RouteDoc = (typeof ROUTE_DOCS)[string] & { body?: TSchema };
