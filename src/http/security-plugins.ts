@@ -22,7 +22,13 @@ function rateKeyOf(request: FastifyRequest): string {
 export async function registerSecurityPlugins(server: FastifyInstance): Promise<void> {
   await server.register(helmet, {
     global: true,
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"], objectSrc: ["'none'"] } },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"], objectSrc: ["'none'"],
+        // The relay is often run on plain http (localhost, a private network): upgrading would break its own pages.
+        upgradeInsecureRequests: null,
+      },
+    },
     // The relay is an API and its own admin pages; nothing embeds it cross-origin.
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });

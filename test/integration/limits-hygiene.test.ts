@@ -44,6 +44,7 @@ describe('limits and hygiene', () => {
     for (const path of ['/api/admin/audit', '/api/admin/destinations', '/api/moderate/trace/none']) {
       const answer = await send('GET', `${relay.url}${path}`);
       expect(answer.headers['content-security-policy'], path).toContain("frame-ancestors 'none'");
+      expect(answer.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
       expect(answer.headers['x-content-type-options']).toBe('nosniff');
       expect(answer.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(answer.headers['referrer-policy']).toBe('no-referrer');
