@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_APP_ID, DEMO_TOKEN, runDemo, type RunningDemo } from '../../src/demo/run-demo.ts';
 import { hasChromium, launchChromium } from '../helpers/browser.ts';
-import { push, register } from '../helpers/relay-harness.ts';
+import { push, register, startRelay } from '../helpers/relay-harness.ts';
 import { mediaCheckJson, signQuery } from '../helpers/wechat-signer.ts';
 
 /** The page's globals, typed by hand: the tests are type-checked without the DOM library. */
@@ -186,5 +186,29 @@ describe.runIf(hasChromium())('the dashboard in a real browser', { timeout: 120_
       await chinese.close();
     }
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.runIf(hasChromium())('the dashboard behind API keys, in a real browser', { timeout: 120_000 }, () => {
+  it('asks for the key as a password, then loads every part with it', async () => {
+    const relay = await startRelay({ RELAY_API_KEYS: 'browser-test-key-1' });
+    const registered = await register(relay, { trace_id: 'keyed-1', server_uri: `${relay.url}/healthz` }, { authorization: 'Bearer browser-test-key-1' });
+    expect(registered.status).toBe(201);
+    const withKey = await launchChromium('en-US', { username: 'ops', password: 'browser-test-key-1' });
+    const withoutKey = await launchChromium('en-US');
+    try {
+      const page = await withKey.context.newPage();
+      await page.goto(`${relay.url}/dashboard`);
+      await page.waitForFunction(READY_SCRIPT, null, { timeout: 20_000 });
+      expect(await page.locator('#error').isVisible()).toBe(false);
+      expect(await page.locator('#trace-table .trace-link').allTextContents()).toEqual(['keyed-1']);
+      // Without a key the browser is challenged and, having none to give, stops there.
+      const refused = (await withoutKey.context.newPage()).goto(`${relay.url}/dashboard`);
+      await expect(refused).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+    } finally {
+      await withKey.close();
+      await withoutKey.close();
+      await relay.close();
+    }
   });
 });

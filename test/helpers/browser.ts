@@ -17,12 +17,13 @@ export function hasChromium(): boolean {
  * Debian's Chromium, headless, with a fresh profile (Playwright passes it as
  * --user-data-dir) and nothing talking to the network on its own.
  */
-export async function launchChromium(locale = 'en-US'): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(locale = 'en-US', httpCredentials?: { username: string; password: string }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'relay-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     locale,
+    httpCredentials,
     viewport: { width: 1280, height: 900 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
