@@ -17,10 +17,10 @@ const DESTINATIONS = ['http://test.local/cb', 'http://prod.local/cb', 'http://st
 
 function seed(file: string): void {
   const db = new DatabaseSync(file);
-  const trace = db.prepare('insert into relay_traces values (?,?,?,?,?,?,?,?,?,?,?,?)');
-  const callback = db.prepare('insert into relay_callbacks values (?,?,?,?,?,?,?,?,?,?,?,?)');
-  const delivery = db.prepare('insert into relay_deliveries values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
-  const attempt = db.prepare('insert into relay_attempts values (?,?,?,?,?,?,?,?,?,?)');
+  const trace = db.prepare('insert into relay_traces (id, app_id, trace_id, server_uri, status, error, callback_id, is_late, conflict_count, created_at, updated_at, deadline_at) values (?,?,?,?,?,?,?,?,?,?,?,?)');
+  const callback = db.prepare('insert into relay_callbacks (id, app_id, correlation_id, dedupe_key, event, content_type, body, fingerprint, state, duplicate_count, received_at, parked_until) values (?,?,?,?,?,?,?,?,?,?,?,?)');
+  const delivery = db.prepare('insert into relay_deliveries (id, trace_pk, kind, destination, callback_id, content_type, body, is_late, status, attempt_count, next_attempt_at, lease_owner, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
+  const attempt = db.prepare('insert into relay_attempts (id, delivery_id, trace_pk, attempt_no, started_at, duration_ms, http_status, outcome, error_message, response_excerpt) values (?,?,?,?,?,?,?,?,?,?)');
   db.exec('begin');
   for (let index = 0; index < TRACES; index++) {
     // One registration every ~2.6 s over a month.

@@ -16,4 +16,9 @@ export interface DialectTraits {
   readonly groupsCommits: boolean;
   /** Column type for push bodies up to the push body limit (MySQL's TEXT stops at 64 KiB). */
   readonly largeTextType: 'text' | 'mediumtext';
+  /**
+   * Characters of a long text column an index may hold (MySQL keys stop at 3072 bytes, so a
+   * `varchar(2048)` is indexed by its first characters). Unset: the whole column.
+   */
+  readonly indexPrefixChars?: number;
 }

@@ -4,9 +4,9 @@ import type { ActivityBucket } from '../relay-store.ts';
 import { num } from './row-mappers.ts';
 import type { Db } from './store-context.ts';
 
-/** Bucket number of a timestamp column. Times are never before `from`, so truncation is floor. */
+/** Bucket number of a timestamp column: floor() whether `/` divides integers (SQLite, PostgreSQL) or not (MySQL). */
 function bucketOf(column: string, from: number, bucketMs: number): RawBuilder<number> {
-  return sql<number>`cast((${sql.ref(column)} - ${from}) / ${bucketMs} as integer)`;
+  return sql<number>`floor((${sql.ref(column)} - ${from}) / ${bucketMs})`;
 }
 
 /**
