@@ -86,7 +86,7 @@ export function registerAdminReadRoutes(app: FastifyInstance, options: AdminRead
   app.get<{ Querystring: ActivityQuery }>('/api/admin/activity', { schema: ACTIVITY_SCHEMA, onRequest }, async (request) => {
     const bucketMs = request.query.bucket_s * 1000;
     const to = toMs(request.query.to) ?? clock.now();
-    // Whole buckets back from `to`, so the latest bucket is always complete on the right.
+    // Without `from`, the 24 hours before `to`.
     const from = toMs(request.query.from) ?? to - ACTIVITY_LIMITS.defaultRangeMs;
     if (from >= to) throw new RelayError('INVALID_FIELD', 'from must be before to');
     if ((to - from) / bucketMs > ACTIVITY_LIMITS.maxBuckets) {

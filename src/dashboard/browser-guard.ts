@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { isRelayError } from '../errors/relay-error.ts';
+import { RelayError, isRelayError } from '../errors/relay-error.ts';
 
 export type Guard = (request: FastifyRequest) => void;
 
@@ -28,7 +28,7 @@ export function challengeBrowsers(guard: Guard): Guard {
       guard(request);
     } catch (error) {
       if (isRelayError(error) && error.code === 'UNAUTHORIZED') {
-        (error.headers as Record<string, string>)['www-authenticate'] = 'Basic realm="callback-relay", charset="UTF-8"';
+        throw new RelayError('UNAUTHORIZED', error.message, { 'www-authenticate': 'Basic realm="callback-relay", charset="UTF-8"' });
       }
       throw error;
     }
