@@ -124,6 +124,22 @@ describe.runIf(hasChromium())('the dashboard in a real browser', { timeout: 120_
     expect(text).toContain('after the deadline');
   });
 
+  it('marks repeated and conflicting pushes', async () => {
+    const repeated = demo.traces[1];
+    // WeChat "repeats" the push with another verdict: kept on the trace, never forwarded.
+    const relay = { url: demo.relayUrl } as Parameters<typeof push>[0];
+    const answer = await push(relay, mediaCheckJson(repeated?.traceId ?? '', 'pass', DEMO_APP_ID), signQuery(DEMO_TOKEN), '/api/wechat');
+    expect(answer.text).toBe('success');
+    const ticket = await readyTicket();
+    await page.goto(`${demo.dashboardUrl}#/trace/${DEMO_APP_ID}/${repeated?.traceId}`);
+    await rendered(ticket);
+    expect(await page.locator('.trace-head .mark-duplicate').textContent()).toBe('repeated ×1');
+    expect(await page.locator('.trace-head .mark-conflict').textContent()).toBe('conflict ×1');
+    expect(await page.locator('#timeline li.conflict').count()).toBe(1);
+    expect(await page.locator('#timeline li.duplicate').textContent()).toContain('forwarded once');
+    expect(await page.locator('pre.payload.conflict').textContent()).toContain('"suggest":"pass"');
+  });
+
   it('shows payload markup as text and never runs it', async () => {
     // A push whose payload carries markup: it must show as text, never run.
     const relay = { url: demo.relayUrl } as Parameters<typeof push>[0];
