@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -7,7 +8,10 @@ import { registerCallbackRoutes } from '../callback/callback-routes.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
 import { DeliveryWorker } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
-import { DestinationHealth, type CircuitStateName } from '../delivery/destination-health.ts';
+import { registerAdminReadRoutes } from '../admin/admin-read-routes.ts';
+import { acceptBasicAsBearer } from '../dashboard/browser-guard.ts';
+import { registerDashboard } from '../dashboard/dashboard-routes.ts';
+import { DestinationHealth, originOf, type CircuitStateName } from '../delivery/destination-health.ts';
 import { registerDestinationRoutes } from '../delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { SchemeSender } from '../delivery/sender.ts';
@@ -16,6 +20,7 @@ import { assertUnscoped } from '../http/access-scope.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerSecurityPlugins } from '../http/security-plugins.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
+import { registerOpenApi } from '../http/openapi/openapi.ts';
 import { RelayMetrics } from '../metrics/relay-metrics.ts';
 import { checkRedisUrl, RelayRedis } from '../redis/relay-redis.ts';
 import { RetentionPurger } from '../retention/retention-purger.ts';
@@ -55,6 +60,8 @@ export interface RelayApp {
   /** Stops accepting, lets attempts in flight finish and be recorded, closes the database. */
   close(): Promise<void>;
 }
+
+const RELAY_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** WeChat stops waiting at 5 s; a push that is not stored by then is answered 503. */
 const PUSH_STORAGE_DEADLINE_MS = 4000;
@@ -180,6 +187,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     routerOptions: { maxParamLength: 512 },
   });
   installErrorHandler(server);
+  // Before any route, so that the OpenAPI document sees them all.
+  await registerOpenApi(server, RELAY_VERSION);
   await registerSecurityPlugins(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics, deps.redis);
@@ -203,6 +212,13 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     bodyLimitBytes: config.pushBodyLimitBytes,
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
   });
+  const browserGuard = acceptBasicAsBearer(guard);
+  registerAdminReadRoutes(server, {
+    store: deps.store, clock: deps.clock, guard: browserGuard,
+    // Circuits are kept per origin by this instance's worker (absent without the worker role).
+    circuitOf: (destination) => deps.health?.states().find((state) => state.origin === originOf(destination))?.state ?? null,
+  });
+  await registerDashboard(server, { guard: browserGuard });
   return server;
 }
 

@@ -1,6 +1,9 @@
 import { ConfigError } from '../config/env-variables.ts';
-import { runListenCommand } from './listen-command.ts';
+import { runDemoCommand } from './demo-command.ts';
 import { runMigrateCommand } from './migrate-command.ts';
+import { runRegisterCommand } from './register-command.ts';
+import { runStatusCommand } from './status-command.ts';
+import { runListenCommand } from './listen-command.ts';
 import { runSimulateCommand } from './simulate-command.ts';
 import { runStartCommand } from './start-command.ts';
 
@@ -9,6 +12,9 @@ export type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)' },
   migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit' },
+  register: { run: runRegisterCommand, summary: 'register a trace_id with its server_uri (as a business server does)' },
+  status: { run: runStatusCommand, summary: 'tell what happened to a trace: status, push, every attempt' },
+  demo: { run: runDemoCommand, summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
   simulate: { run: runSimulateCommand, summary: 'sign, encrypt and push a WeChat event to a relay (see simulate --help)' },
   listen: { run: runListenCommand, summary: 'dev tunnel: receive the deliveries of tunnel://<name> on this machine' },
 };

@@ -21,4 +21,9 @@ export interface DialectTraits {
    * (MySQL's `utf8mb4_general_ci` would make `ABC` and `abc` one trace). Unset: the default is binary.
    */
   readonly binaryCollation?: string;
+  /**
+   * Characters of a long text column an index may hold (MySQL keys stop at 3072 bytes, so a
+   * `varchar(2048)` is indexed by its first characters). Unset: the whole column.
+   */
+  readonly indexPrefixChars?: number;
 }

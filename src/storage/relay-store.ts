@@ -54,6 +54,12 @@ export interface RelayStore {
   /** One push with the deliveries it caused (routed events) and their attempts. */
   getCallback(id: string): Promise<CallbackDetail | undefined>;
   countBacklog(now: number): Promise<Backlog>;
+  /** One page of traces, newest first, matching `filter`; `after` continues from the previous page's `next`. */
+  listTraces(filter: TraceFilter, after: TraceCursor | null, limit: number): Promise<TracePage>;
+  /** How each destination has answered since `since`: attempts, successes, last answer, open deliveries. */
+  summarizeDestinations(since: number, limit: number): Promise<DestinationHealth[]>;
+  /** Pushes received, verdicts delivered or failed, and traces timed out, per `bucketMs` from `from` to `to`. */
+  countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]>;
   /** Re-sends a trace's stored verdict (or its timeout notice) as a new delivery, audited. */
   replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome>;
   /** How many traces a redrive with this filter would pick up now. */
@@ -290,6 +296,52 @@ export interface Backlog {
   pendingTraces: number;
   parkedCallbacks: number;
   openDeliveries: number;
+}
+
+/** What the trace list is narrowed by; every field is optional and they combine with AND. */
+export interface TraceFilter {
+  status?: TraceStatus;
+  appId?: string;
+  /** A registered server_uri, exactly. */
+  destination?: string;
+  /** Registered at or after, epoch ms. */
+  createdFrom?: number;
+  /** Registered before, epoch ms. */
+  createdTo?: number;
+  /** Trace ids starting with this text. */
+  traceIdPrefix?: string;
+}
+
+/** Where a page of traces ended: the list continues strictly after it in (created_at, pk) order, newest first. */
+export interface TraceCursor {
+  createdAt: number;
+  pk: string;
+}
+
+export interface TracePage {
+  traces: TraceRecord[];
+  /** Null on the last page. */
+  next: TraceCursor | null;
+}
+
+export interface DestinationHealth {
+  destination: string;
+  attempts: number;
+  successes: number;
+  lastAttemptAt: number;
+  lastHttpStatus: number | null;
+  lastOutcome: AttemptOutcome;
+  /** Deliveries to it still waiting for a successful attempt (now, not only in the window). */
+  openDeliveries: number;
+}
+
+export interface ActivityBucket {
+  /** Start of the bucket, epoch ms. */
+  start: number;
+  pushes: number;
+  delivered: number;
+  failed: number;
+  timedOut: number;
 }
 
 export interface CallbackFilter {

@@ -6,6 +6,7 @@ import type {
   NewRegistration, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
   TimeoutNoticeBuilder, TraceDetail, TraceRecord,
 } from '../relay-store.ts';
+import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, TracePage } from '../relay-store.ts';
 import { listAudit, recordAudit } from './audit-log.ts';
 import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
 import { replayTrace } from './replay-trace.ts';
@@ -19,7 +20,10 @@ import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
 import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
 import { purgeRetired } from './purge-retired.ts';
+import { countActivity } from './count-activity.ts';
+import { listTraces } from './list-traces.ts';
 import { countBacklog, readTrace } from './read-trace.ts';
+import { summarizeDestinations } from './summarize-destinations.ts';
 import { listCallbacks, readCallback } from './read-callbacks.ts';
 import { registerTrace } from './register-trace.ts';
 import { num, toTraceRecord } from './row-mappers.ts';
@@ -139,6 +143,18 @@ export class KyselyRelayStore implements RelayStore {
 
   countBacklog(): Promise<Backlog> {
     return countBacklog(this.#db);
+  }
+
+  listTraces(filter: TraceFilter, after: TraceCursor | null, limit: number): Promise<TracePage> {
+    return listTraces(this.#db, filter, after, limit);
+  }
+
+  summarizeDestinations(since: number, limit: number): Promise<DestinationHealth[]> {
+    return summarizeDestinations(this.#db, since, limit);
+  }
+
+  countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]> {
+    return countActivity(this.#db, from, to, bucketMs);
   }
 
   replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> {

@@ -4,6 +4,7 @@ import * as initial from './0001-initial.ts';
 import * as routedDeliveries from './0002-routed-deliveries.ts';
 import * as productionStorage from './0003-production-storage.ts';
 import * as replayAudit from './0004-replay-audit.ts';
+import * as dashboardIndexes from './0005-dashboard-indexes.ts';
 
 export interface RelayMigration {
   /** Sortable, never reused: shipped migrations are never edited, only followed by new ones. */
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly RelayMigration[] = [
   { name: '0002-routed-deliveries', up: routedDeliveries.up },
   { name: '0003-production-storage', up: productionStorage.up },
   { name: '0004-replay-audit', up: replayAudit.up },
+  { name: '0005-dashboard-indexes', up: dashboardIndexes.up },
 ];

@@ -1,0 +1,62 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RelayApiError, RelayClient, RelayUnreachableError } from '../sdk/relay-client.ts';
+
+/** Exit codes of the client commands, stable for scripts. */
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, notAllowed: 4, notFound: 5, conflict: 6 } as const;
+
+export const CLIENT_HELP = `Connection (every client command):
+  --relay <url>   the relay's base URL (default $RELAY_URL, else http://127.0.0.1:$PORT or :9000)
+  --key <key>     an API key (default $RELAY_API_KEY); never printed
+  --json          print the relay's JSON answer instead of text
+
+Exit codes: 0 ok, 1 refused by the relay, 2 bad usage, 3 relay unreachable,
+4 key missing or not valid, 5 trace not found, 6 trace registered to another server_uri.`;
+
+const CONNECTION_OPTIONS = {
+  relay: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export class UsageError extends Error {}
+
+/** Parses a client command's arguments; throws UsageError with a one-line reason. */
+export function parseClientArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], extra: T) {
+  try {
+    return parseArgs({ args, options: { ...CONNECTION_OPTIONS, ...extra }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function clientFrom(values: { relay?: string | boolean; key?: string | boolean }): RelayClient {
+  const baseUrl = (typeof values.relay === 'string' ? values.relay : undefined) ?? process.env.RELAY_URL ?? `http://127.0.0.1:${process.env.PORT ?? 9000}`;
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new UsageError(`--relay must be a URL such as http://127.0.0.1:9000, not "${baseUrl}"`);
+  }
+  const apiKey = (typeof values.key === 'string' ? values.key : undefined) ?? process.env.RELAY_API_KEY;
+  return new RelayClient({ baseUrl, apiKey: apiKey || undefined });
+}
+
+/** One line for any failure, and the exit code that names it. */
+export function reportFailure(command: string, error: unknown): number {
+  if (error instanceof UsageError) {
+    console.error(`callback-relay ${command}: ${error.message} (see callback-relay ${command} --help)`);
+    return EXIT.usage;
+  }
+  if (error instanceof RelayUnreachableError) {
+    console.error(`callback-relay ${command}: ${error.message}`);
+    return EXIT.unreachable;
+  }
+  if (error instanceof RelayApiError) {
+    console.error(`callback-relay ${command}: ${error.code} (${error.status}): ${error.message}`);
+    if (error.status === 401 || error.status === 403) return EXIT.notAllowed;
+    if (error.code === 'NOT_FOUND') return EXIT.notFound;
+    if (error.code === 'TRACE_CONFLICT') return EXIT.conflict;
+    return EXIT.refused;
+  }
+  throw error;
+}
