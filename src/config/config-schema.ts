@@ -86,7 +86,7 @@ export const RelayConfigSchema = Type.Object({
   retryAfterMaxMs: Type.Integer({ minimum: 0 }),
   /** How long a push for an unregistered trace_id waits for its registration, seconds. Default 86400. */
   parkedGraceS: Type.Integer({ minimum: 1 }),
-  /** Forwards in flight at once to one destination origin, per instance. Default 8. */
+  /** Forwards in flight at once to one destination origin, per instance. Default 32. */
   destinationConcurrency: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** Consecutive failures (timeouts, refused connections, 5xx, 429) that open an origin's circuit; 0 = no breaker. Default 5. */
   breakerFailures: Type.Integer({ minimum: 0, maximum: 1000 }),
@@ -94,7 +94,7 @@ export const RelayConfigSchema = Type.Object({
   breakerCooldownMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
   /** Optional: no retry later than this many seconds after the trace's deadline. Default unset (the schedule alone). */
   retryBudgetS: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** Forwards in flight at once per instance. Default 32. */
+  /** Forwards in flight at once per instance. Default 64. */
   workerConcurrency: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** Bearer keys for the registration and admin APIs; empty = loopback clients only. */
   apiKeys: Type.Array(Type.String({ minLength: 8 })),
