@@ -26,7 +26,8 @@ export function parseClientArgs<T extends NonNullable<ParseArgsConfig['options']
   try {
     return parseArgs({ args, options: { ...CONNECTION_OPTIONS, ...extra }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // Node's message can run over several lines; a failure is one line.
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
 }
 

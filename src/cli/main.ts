@@ -3,6 +3,8 @@ import { runDemoCommand } from './demo-command.ts';
 import { runMigrateCommand } from './migrate-command.ts';
 import { runRegisterCommand } from './register-command.ts';
 import { runStatusCommand } from './status-command.ts';
+import { runReplayCommand } from './replay-command.ts';
+import { runRedriveCommand } from './redrive-command.ts';
 import { runListenCommand } from './listen-command.ts';
 import { runSimulateCommand } from './simulate-command.ts';
 import { runStartCommand } from './start-command.ts';
@@ -14,6 +16,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit' },
   register: { run: runRegisterCommand, summary: 'register a trace_id with its server_uri (as a business server does)' },
   status: { run: runStatusCommand, summary: 'tell what happened to a trace: status, push, every attempt' },
+  replay: { run: runReplayCommand, summary: 're-send a trace\'s verdict (or timeout notice) as a new delivery' },
+  redrive: { run: runRedriveCommand, summary: 'count, then re-send, failed traces (--status failed, --since, --dry-run)' },
   demo: { run: runDemoCommand, summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
   simulate: { run: runSimulateCommand, summary: 'sign, encrypt and push a WeChat event to a relay (see simulate --help)' },
   listen: { run: runListenCommand, summary: 'dev tunnel: receive the deliveries of tunnel://<name> on this machine' },

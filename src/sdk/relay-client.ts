@@ -56,6 +56,34 @@ export interface TraceState {
   attempts: TraceAttempt[];
 }
 
+/** What `replay` queued: a new delivery of the stored verdict, or of the timeout notice when none came. */
+export interface ReplayResult {
+  delivery_id: string;
+  kind: 'callback' | 'timeout';
+  trace_id: string;
+  app_id: string;
+}
+
+export interface RedriveInput {
+  /** Only `failed` traces are redriven. */
+  status: 'failed';
+  appId?: string;
+  /** Only traces whose server_uri starts with this. */
+  destinationPrefix?: string;
+  /** Registration time, inclusive: ISO 8601 or epoch ms. */
+  since?: string | number;
+  /** Registration time, exclusive: ISO 8601 or epoch ms. */
+  until?: string | number;
+  /** Only count; queue nothing. */
+  dryRun?: boolean;
+}
+
+export interface RedriveResult {
+  matched: number;
+  redriven: number;
+  dry_run: boolean;
+}
+
 /** An answer of the relay that is not a success: `code` is one of the relay's stable error codes. */
 export class RelayApiError extends Error {
   readonly status: number;
@@ -114,6 +142,26 @@ export class RelayClient {
   status(traceId: string, appId?: string): Promise<TraceState> {
     const query = appId ? `?app_id=${encodeURIComponent(appId)}` : '';
     return this.#call<TraceState>('GET', `/api/moderate/trace/${encodeURIComponent(traceId)}${query}`);
+  }
+
+  /**
+   * Re-sends a trace's verdict (or its timeout notice) as a new delivery. Rejects with
+   * NOT_FOUND, NOTHING_TO_REPLAY (still pending) or DELIVERY_IN_PROGRESS.
+   */
+  replay(traceId: string, appId?: string): Promise<ReplayResult> {
+    const query = appId ? `?app_id=${encodeURIComponent(appId)}` : '';
+    return this.#call<ReplayResult>('POST', `/api/moderate/trace/${encodeURIComponent(traceId)}/replay${query}`);
+  }
+
+  /** Queues a new delivery for every matching failed trace, or with `dryRun` only counts them. */
+  redrive(input: RedriveInput): Promise<RedriveResult> {
+    const body: Record<string, unknown> = { status: input.status };
+    if (input.appId !== undefined) body.app_id = input.appId;
+    if (input.destinationPrefix !== undefined) body.destination_prefix = input.destinationPrefix;
+    if (input.since !== undefined) body.since = input.since;
+    if (input.until !== undefined) body.until = input.until;
+    if (input.dryRun !== undefined) body.dry_run = input.dryRun;
+    return this.#call<RedriveResult>('POST', '/api/admin/redrive', body);
   }
 
   async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
