@@ -61,7 +61,9 @@ describe('one dead destination cannot starve the others', () => {
     // Deliveries behind the open circuit are recorded as not sent and wait for the probe.
     const traces = await waitFor(async () => {
       const all = await Promise.all(ids.map(async (id) => (await getTrace(relay, id)).body));
-      return all.every((trace) => trace.attempts.at(-1)?.outcome === 'circuit_open') ? all : undefined;
+      // The trace view reads attempts and deliveries in separate statements: wait until both show the wait.
+      const isWaiting = (trace: any) => trace.attempts.at(-1)?.outcome === 'circuit_open' && trace.deliveries[0].next_attempt_at > new Date(Date.now() + 60_000).toISOString();
+      return all.every(isWaiting) ? all : undefined;
     }, { what: 'every dead delivery to wait behind the open circuit', timeoutMs: 20_000 });
     const attempts = traces.flatMap((trace) => trace.attempts);
     expect(attempts.filter((attempt: any) => attempt.outcome !== 'circuit_open').length).toBeLessThanOrEqual(4);
