@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
+import { PeriodicLoop } from '../time/periodic-loop.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
-import { Waker } from '../delivery/waker.ts';
 import { buildTimeoutNotice } from './timeout-notice.ts';
 
 export interface DeadlineSweeperOptions {
@@ -37,24 +37,26 @@ export interface DeadlineSweeperDeps {
 export class DeadlineSweeper {
   readonly #options: DeadlineSweeperOptions;
   readonly #deps: DeadlineSweeperDeps;
-  readonly #abort = new AbortController();
-  readonly #waker = new Waker();
-  #loop: Promise<void> | undefined;
+  readonly #loop: PeriodicLoop;
 
   constructor(options: DeadlineSweeperOptions, deps: DeadlineSweeperDeps) {
     this.#options = options;
     this.#deps = deps;
+    // 0.8–1.0 of the interval: RELAY_SWEEP_INTERVAL_MS is a promise of "this often or more".
+    this.#loop = new PeriodicLoop(
+      { intervalMs: options.intervalMs, jitter: { min: 0.8, spread: 0.2 }, failureMessage: 'deadline sweep failed; retrying next interval' },
+      deps.logger,
+      () => this.sweepOnce(),
+    );
   }
 
   start(): void {
-    this.#loop ??= this.#run(this.#abort.signal);
+    this.#loop.start();
   }
 
   /** Stops after the pass in progress. */
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    this.#waker.wake();
-    await this.#loop;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One full pass; returns how many traces timed out. */
@@ -65,16 +67,16 @@ export class DeadlineSweeper {
     let created = 0;
     let expired: number;
     try {
-      created += await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#abort.signal);
+      created += await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#loop.signal);
       const now = clock.now();
       const index = this.#deps.deadlineIndex;
       if (!index || await index.mayHaveDue(now)) {
-        expired = await drain((limit) => store.expireOverdue(now, limit, buildTimeoutNotice), batch, this.#abort.signal);
+        expired = await drain((limit) => store.expireOverdue(now, limit, buildTimeoutNotice), batch, this.#loop.signal);
         await index?.scanned(now);
       } else {
         expired = 0;
       }
-      await drain((limit) => store.expireParked(clock.now(), limit), batch, this.#abort.signal);
+      await drain((limit) => store.expireParked(clock.now(), limit), batch, this.#loop.signal);
     } finally {
       stopTimer();
     }
@@ -85,18 +87,6 @@ export class DeadlineSweeper {
     }
     if (created > 0) this.#deps.onNewDeliveries();
     return expired;
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.sweepOnce();
-      } catch (error) {
-        this.#deps.logger.error({ err: error }, 'deadline sweep failed; retrying next interval');
-      }
-      const interval = this.#options.intervalMs;
-      await this.#waker.sleep(Math.round(interval * (0.8 + Math.random() * 0.2)), signal);
-    }
   }
 }
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { Waker } from '../delivery/waker.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
 import type { Clock } from '../time/clock.ts';
+import { PeriodicLoop } from '../time/periodic-loop.ts';
 
 export interface RetentionPurgerOptions {
   /** Traces finished longer ago than this are purged, days. */
@@ -30,24 +30,25 @@ const BATCH_PAUSE_MS = 50;
 export class RetentionPurger {
   readonly #options: RetentionPurgerOptions;
   readonly #deps: RetentionPurgerDeps;
-  readonly #abort = new AbortController();
-  readonly #waker = new Waker();
-  #loop: Promise<void> | undefined;
+  readonly #loop: PeriodicLoop;
 
   constructor(options: RetentionPurgerOptions, deps: RetentionPurgerDeps) {
     this.#options = options;
     this.#deps = deps;
+    this.#loop = new PeriodicLoop(
+      { intervalMs: options.intervalMs, jitter: { min: 0.8, spread: 0.4 }, failureMessage: 'retention purge failed; retrying next interval' },
+      deps.logger,
+      () => this.purgeOnce(),
+    );
   }
 
   start(): void {
-    this.#loop ??= this.#run(this.#abort.signal);
+    this.#loop.start();
   }
 
   /** Stops after the batch in progress. */
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    this.#waker.wake();
-    await this.#loop;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One pass; returns how many traces were purged. */
@@ -57,12 +58,12 @@ export class RetentionPurger {
     const cutoff = clock.now() - this.#options.retentionDays * DAY_MS;
     let traces = 0;
     let strays = 0;
-    for (let batch = 0; batch < maxBatchesPerPass && !this.#abort.signal.aborted; batch += 1) {
+    for (let batch = 0; batch < maxBatchesPerPass && !this.#loop.signal.aborted; batch += 1) {
       const purged = await store.purgeRetired(cutoff, batchSize);
       traces += purged.traces;
       strays += purged.strayCallbacks;
       if (purged.traces < batchSize && purged.strayCallbacks < batchSize) break;
-      await this.#waker.sleep(BATCH_PAUSE_MS, this.#abort.signal);
+      await this.#loop.sleep(BATCH_PAUSE_MS);
     }
     if (traces + strays > 0) {
       metrics.purged.inc({ kind: 'trace' }, traces);
@@ -70,16 +71,5 @@ export class RetentionPurger {
       this.#deps.logger.info({ traces, stray_callbacks: strays, retention_days: this.#options.retentionDays }, 'retention purge');
     }
     return traces;
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.purgeOnce();
-      } catch (error) {
-        this.#deps.logger.error({ err: error }, 'retention purge failed; retrying next interval');
-      }
-      await this.#waker.sleep(Math.round(this.#options.intervalMs * (0.8 + Math.random() * 0.4)), signal);
-    }
   }
 }
