@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/config-schema.ts';
 import { registerCallbackRoutes } from '../callback/callback-routes.ts';
 import { DeadlineSweeper } from '../deadline/deadline-sweeper.ts';
-import { DeliveryWorker } from '../delivery/delivery-worker.ts';
+import { DeliveryWorker, type Handoff } from '../delivery/delivery-worker.ts';
 import { HttpSender } from '../delivery/http-sender.ts';
 import { registerAdminReadRoutes } from '../admin/admin-read-routes.ts';
 import { acceptBasicAsBearer } from '../dashboard/browser-guard.ts';
@@ -121,7 +121,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     { retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMs, batchSize: 100, maxBatchesPerPass: 50 },
     { store, clock, logger, metrics },
   ) : undefined;
-  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health, redis });
+  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health, redis, reserveHandoff: () => worker?.reserveHandoff() });
   await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }), hasWorker: worker !== undefined });
   registerTunnelMetrics(metrics.registry, tunnels);
 
@@ -158,6 +158,8 @@ interface ServerDeps {
   logger: Logger;
   metrics: RelayMetrics;
   onNewDelivery: () => void;
+  /** A slot of this instance's worker for a push's delivery (see DeliveryWorker.reserveHandoff). */
+  reserveHandoff: () => Handoff | undefined;
   health: DestinationHealth | undefined;
   redis: RelayRedis | undefined;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import { IngestOutcome, type IncomingCallback, type RelayStore } from '../storage/relay-store.ts';
 import type { Clock } from '../time/clock.ts';
+import type { Handoff } from '../delivery/delivery-worker.ts';
 
 export interface IngestDeps {
   store: RelayStore;
@@ -11,6 +12,8 @@ export interface IngestDeps {
   parkedGraceS: number;
   /** Called when the push created a delivery, so it leaves at once rather than on the next poll. */
   onNewDelivery: () => void;
+  /** A slot of the local worker to lease the new delivery to; undefined sends it through the database's claim. */
+  reserveHandoff?: () => Handoff | undefined;
   /** Called when the push was parked for want of a registration (another instance may be registering it right now). */
   onParked?: (callback: IncomingCallback) => void;
 }
@@ -21,11 +24,26 @@ export interface IngestDeps {
  */
 export async function ingestPush(deps: IngestDeps, callback: IncomingCallback): Promise<IngestOutcome> {
   const now = deps.clock.now();
-  const outcome = await deps.store.ingestCallback(callback, now, now + deps.parkedGraceS * 1000);
+  const handoff = deps.reserveHandoff?.();
+  let outcome: IngestOutcome;
+  let isHandedOff = false;
+  try {
+    if (handoff) {
+      const result = await deps.store.ingestAndLease(callback, now, now + deps.parkedGraceS * 1000, handoff.lease);
+      ({ outcome } = result);
+      isHandedOff = result.claim !== null;
+      handoff.settle(result.claim);
+    } else {
+      outcome = await deps.store.ingestCallback(callback, now, now + deps.parkedGraceS * 1000);
+    }
+  } finally {
+    handoff?.settle(null);
+  }
   deps.metrics.pushes.inc({ outcome });
   deps.logger.info({ trace_id: callback.correlationId, app_id: callback.appId, event: callback.event, outcome }, 'push stored');
   if (outcome === IngestOutcome.unrouted) deps.metrics.unmatched.inc({ app_id: callback.appId });
-  if (outcome === IngestOutcome.forwarded || outcome === IngestOutcome.late || outcome === IngestOutcome.routed) deps.onNewDelivery();
+  const hasNewDelivery = outcome === IngestOutcome.forwarded || outcome === IngestOutcome.late || outcome === IngestOutcome.routed;
+  if (hasNewDelivery && !isHandedOff) deps.onNewDelivery();
   if (outcome === IngestOutcome.parked) deps.onParked?.(callback);
   return outcome;
 }

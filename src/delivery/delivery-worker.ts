@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { ClaimedDelivery, ClaimScope, RelayStore } from '../storage/relay-store.ts';
+import type { ClaimedDelivery, ClaimScope, IngestLease, RelayStore } from '../storage/relay-store.ts';
 import { AttemptOutcome } from './delivery-status.ts';
 import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.ts';
 import type { SendResult } from './http-sender.ts';
@@ -45,6 +45,8 @@ export class DeliveryWorker {
   readonly #waker = new Waker();
   #loop: Promise<void> | undefined;
   readonly #abort = new AbortController();
+  /** Slots promised to pushes being stored right now, whose deliveries come leased to this worker. */
+  #reserved = 0;
 
   constructor(options: DeliveryWorkerOptions, deps: DeliveryWorkerDeps) {
     this.#options = options;
@@ -60,6 +62,33 @@ export class DeliveryWorker {
     this.#waker.wake();
   }
 
+  /**
+   * Reserves a slot for a delivery that ingest will lease to this worker in the
+   * push's own transaction, so it is sent the moment the push is stored, without a
+   * claim round trip. Undefined when every slot is taken: the delivery then waits
+   * in the database as pending, for this or another instance to claim. Bounded by
+   * the worker's concurrency; the database stays the truth (a lease left by a
+   * crash runs out and is claimed again).
+   */
+  reserveHandoff(): Handoff | undefined {
+    if (this.#abort.signal.aborted || this.#free() <= 0) return undefined;
+    this.#reserved += 1;
+    let isSettled = false;
+    return {
+      lease: { owner: this.#options.owner, leaseMs: this.#options.leaseMs },
+      settle: (claim) => {
+        if (isSettled) return;
+        isSettled = true;
+        this.#reserved -= 1;
+        if (claim) this.#track(this.#deliver(claim));
+      },
+    };
+  }
+
+  #free(): number {
+    return this.#options.concurrency - this.#inFlight.size - this.#reserved;
+  }
+
   /** Stops claiming and waits for the attempts in flight to finish and be recorded. */
   async stop(): Promise<void> {
     this.#abort.abort();
@@ -72,7 +101,7 @@ export class DeliveryWorker {
     while (!signal.aborted) {
       let waitMs = this.#options.pollIntervalMs;
       try {
-        const free = this.#options.concurrency - this.#inFlight.size;
+        const free = this.#free();
         if (free > 0) {
           const claims = await this.#deps.store.claimDueDeliveries(this.#options.owner, this.#deps.clock.now(), this.#options.leaseMs, free, this.#options.claimScope?.());
           for (const claim of claims) this.#track(this.#deliver(claim));
@@ -168,6 +197,13 @@ export class DeliveryWorker {
       }
     }
   }
+}
+
+/** A slot reserved with reserveHandoff: the lease to store the delivery with, and where to hand the result. */
+export interface Handoff {
+  lease: IngestLease;
+  /** The delivery leased at ingest, to send now; null when none was (the slot is freed either way). */
+  settle(claim: ClaimedDelivery | null): void;
 }
 
 /** The attempt record of a delivery not sent because its destination's circuit is open. */

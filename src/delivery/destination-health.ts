@@ -87,13 +87,16 @@ export class DestinationHealth {
       origin.inFlight -= 1;
     };
     const send = async (run: () => Promise<SendResult>): Promise<SendResult | 'postponed'> => {
-      if (!origin.breaker) return this.#count(origin, await run());
       try {
+        if (!origin.breaker) return this.#count(origin, await run());
         return this.#count(origin, await origin.breaker.execute(run));
       } catch (error) {
         // Half-open with its one probe already out: this one waits.
         if (error instanceof BrokenCircuitError) return 'postponed';
         throw error;
+      } finally {
+        // The cap is on requests the server sees; recording the answer does not load it.
+        release();
       }
     };
     return { isOpen: true, send, release };

@@ -4,7 +4,7 @@ import { openMysqlStore } from './mysql/open-mysql-store.ts';
 import { openPostgresStore } from './postgres/open-postgres-store.ts';
 import type { RelayStore } from './relay-store.ts';
 import type { ServerPoolOptions } from './server-pool-options.ts';
-import { openSqliteStore } from './sqlite/open-sqlite-store.ts';
+import { ThreadedSqliteStore } from './sqlite/threaded-sqlite-store.ts';
 
 /** Hides credentials in a database URL before it reaches a log or an error message. */
 export function maskDatabaseUrl(url: string): string {
@@ -40,7 +40,7 @@ export function openStore(config: StoreConfig, onPoolError?: (error: Error) => v
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
     if (filename.length === 0) throw new ConfigError('DATABASE_URL "sqlite:" needs a file, e.g. sqlite:data/relay.db or sqlite::memory:');
-    return openSqliteStore({ filename, synchronous: config.sqliteSynchronous });
+    return new ThreadedSqliteStore({ filename, synchronous: config.sqliteSynchronous });
   }
   const scheme = /^[a-z]+:/i.exec(url)?.[0].toLowerCase() ?? '';
   const open = SERVER_SCHEMES[scheme];

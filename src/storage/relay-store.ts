@@ -18,6 +18,12 @@ export interface RelayStore {
   /** Stores a push durably and, when its trace is known, creates its delivery. */
   ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome>;
   /**
+   * As ingestCallback, and in the same transaction leases the push's new delivery
+   * to `lease.owner`, so that worker sends it at once instead of claiming it later.
+   * `claim` is null when nothing was leased (no delivery, or one for a dev tunnel).
+   */
+  ingestAndLease(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease): Promise<IngestResult>;
+  /**
    * Leases up to `limit` due deliveries (pending and due, or leased with the lease run out);
    * with a `scope`, only those this instance can carry (see ClaimScope).
    */
@@ -204,6 +210,17 @@ export interface TraceRecord {
   createdAt: number;
   updatedAt: number;
   deadlineAt: number;
+}
+
+/** The worker a delivery created at ingest is leased to at once. */
+export interface IngestLease {
+  owner: string;
+  leaseMs: number;
+}
+
+export interface IngestResult {
+  outcome: IngestOutcome;
+  claim: ClaimedDelivery | null;
 }
 
 export interface ClaimedDelivery {

@@ -7,6 +7,19 @@ import { inClaimScope } from './claim-scope.ts';
 
 const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
 
+function dueWithStatus(db: Db, traits: DialectTraits, status: string, now: number, limit: number, scope: ClaimScope | undefined) {
+  let candidates = db.selectFrom('relay_deliveries')
+    .select(['id', 'status', 'next_attempt_at', 'attempt_count', 'created_at'])
+    .where('status', '=', status)
+    .where('next_attempt_at', '<=', now)
+    .orderBy('next_attempt_at')
+    .orderBy('created_at')
+    .limit(limit);
+  if (scope) candidates = candidates.where(inClaimScope(scope));
+  if (traits.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
+  return candidates.execute();
+}
+
 /**
  * Leases due deliveries. A leased row's `next_attempt_at` is its lease end, so one
  * indexed range finds both due retries and leases abandoned by a dead worker.
@@ -14,16 +27,13 @@ const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
  * instance claimed in between changes nothing here.
  */
 export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {
-  let candidates = db.selectFrom('relay_deliveries')
-    .select(['id', 'status', 'next_attempt_at', 'attempt_count'])
-    .where('status', 'in', OPEN)
-    .where('next_attempt_at', '<=', now)
-    .orderBy('next_attempt_at')
-    .orderBy('created_at')
-    .limit(limit);
-  if (scope) candidates = candidates.where(inClaimScope(scope));
-  if (traits.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
-  const due = await candidates.execute();
+  // One indexed range per status, each read in (next_attempt_at) order and cut at
+  // the limit: with IN (…) the database would collect and sort the whole backlog.
+  const open = [];
+  for (const status of OPEN) open.push(...await dueWithStatus(db, traits, status, now, limit, scope));
+  const due = open
+    .sort((a, b) => num(a.next_attempt_at) - num(b.next_attempt_at) || num(a.created_at) - num(b.created_at))
+    .slice(0, limit);
   const claimed: Array<{ id: string; attempt: number }> = [];
   for (const row of due) {
     const attempt = num(row.attempt_count) + 1;

@@ -18,3 +18,8 @@ export function inClaimScope(scope: ClaimScope) {
     ]),
   ]);
 }
+
+/** A `tunnel://` destination, carried by whichever instance its listener is connected to. */
+export function isTunnelDestination(destination: string): boolean {
+  return destination.startsWith('tunnel:');
+}

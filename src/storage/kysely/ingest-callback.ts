@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DialectTraits } from '../dialect-traits.ts';
-import { CallbackState, IngestOutcome, type IncomingCallback, type TraceRecord } from '../relay-store.ts';
+import { CallbackState, IngestOutcome, type IncomingCallback, type IngestLease, type IngestResult, type TraceRecord } from '../relay-store.ts';
 import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
 import { selectTrace } from './register-trace.ts';
 import { startCallbackDelivery } from './start-delivery.ts';
@@ -19,7 +19,12 @@ function initialState(input: IncomingCallback, trace: TraceRecord | undefined): 
  * fingerprint only bumps a counter; one with another fingerprint is kept as a
  * conflict on the trace and never forwarded.
  */
-export async function ingestCallback(db: Db, traits: DialectTraits, input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> {
+export async function ingestCallback(db: Db, traits: DialectTraits, input: IncomingCallback, now: number, parkedUntil: number, lease?: IngestLease): Promise<IngestResult> {
+  const result = await storeCallback(db, traits, input, now, parkedUntil, lease);
+  return typeof result === 'string' ? { outcome: result, claim: null } : result;
+}
+
+async function storeCallback(db: Db, traits: DialectTraits, input: IncomingCallback, now: number, parkedUntil: number, lease?: IngestLease): Promise<IngestOutcome | IngestResult> {
   const trace = input.correlationId === null ? undefined : await selectTrace(db, input.appId, input.correlationId);
   const state = initialState(input, trace);
   const id = randomUUID();
@@ -45,12 +50,12 @@ export async function ingestCallback(db: Db, traits: DialectTraits, input: Incom
   }
   if (state === CallbackState.parked) return IngestOutcome.parked;
   if (state === CallbackState.conflict || !trace) return noteConflict(db, trace, IngestOutcome.conflict);
-  const { started, isLate } = await startCallbackDelivery(db, trace, row, now);
+  const { started, isLate, claim } = await startCallbackDelivery(db, trace, row, now, lease);
   if (!started) {
     await db.updateTable('relay_callbacks').set({ state: CallbackState.conflict }).where('id', '=', id).execute();
     return noteConflict(db, trace, IngestOutcome.conflict);
   }
-  return isLate ? IngestOutcome.late : IngestOutcome.forwarded;
+  return { outcome: isLate ? IngestOutcome.late : IngestOutcome.forwarded, claim };
 }
 
 async function recordRepeat(db: Db, traits: DialectTraits, input: IncomingCallback, row: { id: string } & Record<string, unknown>, now: number): Promise<IngestOutcome> {

@@ -3,7 +3,7 @@ import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
   AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
-  NewRegistration, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
+  IngestLease, IngestResult, NewRegistration, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
   TimeoutNoticeBuilder, TraceDetail, TraceRecord,
 } from '../relay-store.ts';
 import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, TracePage } from '../relay-store.ts';
@@ -66,8 +66,12 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => registerTrace(trx, this.#traits, input, now));
   }
 
-  ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> {
-    return this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil));
+  async ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> {
+    return (await this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil))).outcome;
+  }
+
+  ingestAndLease(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease): Promise<IngestResult> {
+    return this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil, lease));
   }
 
   claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {

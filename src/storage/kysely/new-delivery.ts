@@ -3,6 +3,7 @@ import type { Insertable } from 'kysely';
 import type { DeliveriesTable } from '../database-schema.ts';
 import { DeliveryStatus, type DeliveryKind } from '../../delivery/delivery-status.ts';
 import type { Db } from './store-context.ts';
+import type { IngestLease } from '../relay-store.ts';
 
 export interface NewDelivery {
   /** Null for a routed delivery, which belongs to no trace. */
@@ -19,6 +20,8 @@ export interface NewDelivery {
   /** `replay` or `redrive` when an operator asked for it, and who did. */
   source?: 'replay' | 'redrive';
   requestedBy?: string;
+  /** Leased at once to this worker (first attempt under way) instead of waiting for a claim. */
+  lease?: IngestLease;
 }
 
 /** Inserts a delivery due now: every message the relay sends starts here. */
@@ -32,10 +35,11 @@ export async function insertDelivery(db: Db, delivery: NewDelivery, now: number)
     content_type: delivery.contentType,
     body: delivery.body,
     is_late: delivery.isLate ? 1 : 0,
-    status: DeliveryStatus.pending,
-    attempt_count: 0,
-    next_attempt_at: now,
-    lease_owner: null,
+    // A leased row looks exactly like one claimed: delivering, attempt 1, due again when the lease ends.
+    status: delivery.lease ? DeliveryStatus.delivering : DeliveryStatus.pending,
+    attempt_count: delivery.lease ? 1 : 0,
+    next_attempt_at: delivery.lease ? now + delivery.lease.leaseMs : now,
+    lease_owner: delivery.lease?.owner ?? null,
     created_at: now,
     updated_at: now,
     app_id: delivery.appId ?? null,

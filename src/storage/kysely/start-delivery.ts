@@ -1,10 +1,11 @@
 import type { Selectable } from 'kysely';
 import type { CallbacksTable } from '../database-schema.ts';
-import { CallbackState, type TraceRecord } from '../relay-store.ts';
+import { CallbackState, type ClaimedDelivery, type IngestLease, type TraceRecord } from '../relay-store.ts';
 import { DeliveryKind } from '../../delivery/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
 import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../registration/trace-status.ts';
 import { changedRows, type Db } from './store-context.ts';
+import { isTunnelDestination } from './claim-scope.ts';
 
 type CallbackRow = Pick<Selectable<CallbacksTable>, 'id' | 'content_type' | 'body'> & { state?: string };
 
@@ -13,14 +14,14 @@ type CallbackRow = Pick<Selectable<CallbacksTable>, 'id' | 'content_type' | 'bod
  * and a due delivery to the trace's server. Runs inside the caller's transaction;
  * returns false (changing nothing) when the trace no longer accepts a callback.
  */
-export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback: CallbackRow, now: number): Promise<{ started: boolean; isLate: boolean }> {
+export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback: CallbackRow, now: number, lease?: IngestLease): Promise<StartedDelivery> {
   const isLate = trace.status === TraceStatus.timedOut || now > trace.deadlineAt;
   const moved = await db.updateTable('relay_traces')
     .set({ status: TraceStatus.delivering, callback_id: callback.id, is_late: isLate ? 1 : 0, error: null, updated_at: now })
     .where('id', '=', trace.pk)
     .where('status', 'in', [...STATUSES_ACCEPTING_CALLBACK])
     .executeTakeFirst();
-  if (changedRows(moved) === 0) return { started: false, isLate };
+  if (changedRows(moved) === 0) return { started: false, isLate, claim: null };
   // A push stored just now is inserted as matched already; a parked one changes state here.
   if (callback.state !== CallbackState.matched) {
     await db.updateTable('relay_callbacks')
@@ -28,7 +29,9 @@ export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback
       .where('id', '=', callback.id)
       .execute();
   }
-  await insertDelivery(db, {
+  // A dev tunnel's listener may be connected to another instance: its deliveries wait for a claim.
+  const leaseHere = lease && !isTunnelDestination(trace.serverUri) ? lease : undefined;
+  const id = await insertDelivery(db, {
     tracePk: trace.pk,
     kind: DeliveryKind.callback,
     destination: trace.serverUri,
@@ -36,6 +39,20 @@ export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback
     contentType: callback.content_type,
     body: callback.body,
     isLate,
+    lease: leaseHere,
   }, now);
-  return { started: true, isLate };
+  if (!leaseHere) return { started: true, isLate, claim: null };
+  const claim: ClaimedDelivery = {
+    id, tracePk: trace.pk, appId: trace.appId, traceId: trace.traceId, routeName: null, kind: DeliveryKind.callback,
+    destination: trace.serverUri, contentType: callback.content_type, body: callback.body, isLate,
+    attempt: 1, leaseOwner: leaseHere.owner, createdAt: now, deadlineAt: trace.deadlineAt,
+  };
+  return { started: true, isLate, claim };
+}
+
+export interface StartedDelivery {
+  started: boolean;
+  isLate: boolean;
+  /** The new delivery, when it was leased to the caller's worker. */
+  claim: ClaimedDelivery | null;
 }
