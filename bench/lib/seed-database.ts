@@ -1,5 +1,5 @@
 import { DatabaseSync } from 'node:sqlite';
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../src/storage/row-id.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/open-sqlite-store.ts';
 
 /**
@@ -21,7 +21,7 @@ export async function seedPendingTraces(file: string, options: { count: number; 
     database.exec('begin');
     for (let i = start; i < Math.min(options.count, start + chunk); i += 1) {
       const deadline = expiredEvery && i % expiredEvery === 0 ? now - 1000 : now + 3_600_000;
-      insert.run(randomUUID(), `${options.prefix ?? 'bench'}-${i}`, options.serverUri, now, now, deadline);
+      insert.run(newRowId(), `${options.prefix ?? 'bench'}-${i}`, options.serverUri, now, now, deadline);
     }
     database.exec('commit');
   }

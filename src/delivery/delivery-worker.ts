@@ -8,7 +8,7 @@ import type { SendResult } from './http-sender.ts';
 import type { Sender } from './sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
 import { Waker } from './waker.ts';
-import type { DestinationHealth } from './destination-health.ts';
+import type { DestinationHealth, Gate } from './destination-health.ts';
 
 export interface DeliveryWorkerOptions {
   owner: string;
@@ -47,6 +47,8 @@ export class DeliveryWorker {
   readonly #abort = new AbortController();
   /** Slots promised to pushes being stored right now, whose deliveries come leased to this worker. */
   #reserved = 0;
+  /** Deliveries in flight that wait for a slot of their busy origin. */
+  #waiting = 0;
 
   constructor(options: DeliveryWorkerOptions, deps: DeliveryWorkerDeps) {
     this.#options = options;
@@ -86,7 +88,9 @@ export class DeliveryWorker {
   }
 
   #free(): number {
-    return this.#options.concurrency - this.#inFlight.size - this.#reserved;
+    const busy = this.#inFlight.size - this.#waiting + this.#reserved;
+    // Deliveries waiting for a busy origin do not hold a slot, but their number is bounded too.
+    return Math.min(this.#options.concurrency - busy, 2 * this.#options.concurrency - this.#inFlight.size - this.#reserved);
   }
 
   /** Stops claiming and waits for the attempts in flight to finish and be recorded. */
@@ -131,13 +135,31 @@ export class DeliveryWorker {
   }
 
   async #deliver(claim: ClaimedDelivery): Promise<void> {
-    const gate = this.#deps.health?.enter(claim.destination);
+    const gate = await this.#enterOrigin(claim.destination);
     if (gate && !gate.isOpen && gate.reason === 'circuit_open') return this.#attempt(claim, async () => circuitOpenResult(gate.retryAt, this.#deps.clock.now()));
     if (gate && !gate.isOpen) return this.#postpone(claim, gate.retryAt, gate.reason);
     try {
       await this.#attempt(claim, gate ? gate.send : (run) => run());
     } finally {
       if (gate) gate.release();
+    }
+  }
+
+  /**
+   * A slot of the destination's origin. Waiting for one frees this worker slot
+   * for other servers, so a slow server cannot hold every slot; the number of
+   * deliveries waiting is bounded by the worker's concurrency.
+   */
+  async #enterOrigin(destination: string): Promise<Gate | undefined> {
+    const { health } = this.#deps;
+    if (!health) return undefined;
+    const gate = health.enter(destination);
+    if (gate.isOpen || gate.reason !== 'origin_busy' || this.#waiting >= this.#options.concurrency) return gate;
+    this.#waiting += 1;
+    try {
+      return await health.enterWaiting(destination, ORIGIN_WAIT_MS);
+    } finally {
+      this.#waiting -= 1;
     }
   }
 
@@ -218,6 +240,9 @@ function circuitOpenResult(probeAt: number, now: number): SendResult {
     responseExcerpt: null,
   };
 }
+
+/** Longest wait for a busy origin's slot before the delivery is handed back to the database for later. */
+const ORIGIN_WAIT_MS = 1000;
 
 /** Stop retrying a record this long before the lease ends, so no other instance has taken over yet. */
 const RECORD_MARGIN_MS = 5000;

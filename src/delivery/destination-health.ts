@@ -39,6 +39,8 @@ export const isServerFailure = (result: SendResult): boolean =>
 
 interface Origin {
   inFlight: number;
+  /** Sends waiting for a slot, oldest first; each is called when one frees. */
+  waiters: Array<() => void>;
   failures: number;
   openedAt: number | null;
   breaker: CircuitBreakerPolicy | undefined;
@@ -85,6 +87,7 @@ export class DestinationHealth {
       if (isReleased) return;
       isReleased = true;
       origin.inFlight -= 1;
+      origin.waiters.shift()?.();
     };
     const send = async (run: () => Promise<SendResult>): Promise<SendResult | 'postponed'> => {
       try {
@@ -100,6 +103,29 @@ export class DestinationHealth {
       }
     };
     return { isOpen: true, send, release };
+  }
+
+  /**
+   * As enter, but a send that finds its origin busy waits up to `maxWaitMs` for a
+   * slot, in arrival order, instead of being turned away at once: a burst to one
+   * server then flows at the cap rather than bouncing through the database.
+   */
+  async enterWaiting(url: string, maxWaitMs: number): Promise<Gate> {
+    const gate = this.enter(url);
+    if (gate.isOpen || gate.reason !== 'origin_busy' || maxWaitMs <= 0) return gate;
+    const origin = this.#origin(originOf(url));
+    const isFreed = await new Promise<boolean>((resolve) => {
+      const onFree = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        origin.waiters.splice(origin.waiters.indexOf(onFree), 1);
+        resolve(false);
+      }, maxWaitMs);
+      origin.waiters.push(onFree);
+    });
+    return isFreed ? this.enter(url) : gate;
   }
 
   /** Origins seen by this instance, for the admin API and metrics. */
@@ -127,7 +153,7 @@ export class DestinationHealth {
   #origin(key: string): Origin {
     let origin = this.#origins.get(key);
     if (!origin) {
-      const created: Origin = { inFlight: 0, failures: 0, openedAt: null, breaker: undefined };
+      const created: Origin = { inFlight: 0, waiters: [], failures: 0, openedAt: null, breaker: undefined };
       if (this.#options.breakerFailures > 0) {
         const breaker = circuitBreaker(handleWhenResult((result) => isServerFailure(result as SendResult)), {
           halfOpenAfter: this.#options.breakerCooldownMs,

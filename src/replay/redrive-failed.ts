@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../storage/row-id.ts';
 import type { Clock } from '../time/clock.ts';
 import type { RedriveCursor, RedriveFilter, RelayStore } from '../storage/relay-store.ts';
 
@@ -38,7 +38,7 @@ export async function redriveFailed(deps: RedriveDeps, filter: RedriveFilter, is
     } while (cursor);
   }
   await store.recordAudit({
-    id: randomUUID(), at: clock.now(), actor, action: isDryRun ? 'redrive_dry_run' : 'redrive',
+    id: newRowId(), at: clock.now(), actor, action: isDryRun ? 'redrive_dry_run' : 'redrive',
     appId: filter.appIds?.length === 1 ? filter.appIds[0] ?? null : null, traceId: null, deliveryId: null,
     detail: { filter: describeFilter(filter), ...result },
   });

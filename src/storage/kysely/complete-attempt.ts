@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import type { AttemptRecord, AttemptVerdict, ClaimedDelivery } from '../relay-store.ts';
 import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
 import { TraceStatus } from '../../registration/trace-status.ts';
@@ -13,7 +13,7 @@ const MAX_ERROR_CHARS = 500;
  */
 export async function completeAttempt(db: Db, claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> {
   await db.insertInto('relay_attempts').values({
-    id: randomUUID(),
+    id: newRowId(),
     delivery_id: claim.id,
     trace_pk: claim.tracePk,
     attempt_no: claim.attempt,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import { CallbackState, IngestOutcome, type IncomingCallback, type IngestLease, type IngestResult, type TraceRecord } from '../relay-store.ts';
 import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
@@ -27,7 +27,7 @@ export async function ingestCallback(db: Db, traits: DialectTraits, input: Incom
 async function storeCallback(db: Db, traits: DialectTraits, input: IncomingCallback, now: number, parkedUntil: number, lease?: IngestLease): Promise<IngestOutcome | IngestResult> {
   const trace = input.correlationId === null ? undefined : await selectTrace(db, input.appId, input.correlationId);
   const state = initialState(input, trace);
-  const id = randomUUID();
+  const id = newRowId();
   const row = {
     id,
     app_id: input.appId,

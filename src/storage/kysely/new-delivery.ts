@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import type { Insertable } from 'kysely';
 import type { DeliveriesTable } from '../database-schema.ts';
 import { DeliveryStatus, type DeliveryKind } from '../../delivery/delivery-status.ts';
@@ -27,7 +27,7 @@ export interface NewDelivery {
 /** Inserts a delivery due now: every message the relay sends starts here. */
 export async function insertDelivery(db: Db, delivery: NewDelivery, now: number): Promise<string> {
   const row: Insertable<DeliveriesTable> = {
-    id: randomUUID(),
+    id: newRowId(),
     trace_pk: delivery.tracePk,
     kind: delivery.kind,
     destination: delivery.destination,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import { CallbackState, type NewRegistration, type RegisterOutcome, type TraceRecord } from '../relay-store.ts';
 import { TraceStatus } from '../../registration/trace-status.ts';
@@ -14,7 +14,7 @@ export async function selectTrace(db: Db, appId: string, traceId: string): Promi
 /** Inserts the trace unless (app, trace_id) exists, then adopts a parked callback for it. */
 export async function registerTrace(db: Db, traits: DialectTraits, input: NewRegistration, now: number): Promise<RegisterOutcome> {
   const row = {
-    id: randomUUID(),
+    id: newRowId(),
     app_id: input.appId,
     trace_id: input.traceId,
     server_uri: input.serverUri,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import type { ReplayOutcome, TimeoutNoticeBuilder, TraceRecord } from '../relay-store.ts';
 import { DeliveryKind } from '../../delivery/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
@@ -78,6 +78,6 @@ export async function replayTrace(db: Db, appId: string, traceId: string, actor:
   } else {
     return { kind: 'nothing_to_replay', trace };
   }
-  await recordAudit(db, { id: randomUUID(), at: now, actor, action: 'replay', appId, traceId, deliveryId, detail: { kind: deliveryKind } });
+  await recordAudit(db, { id: newRowId(), at: now, actor, action: 'replay', appId, traceId, deliveryId, detail: { kind: deliveryKind } });
   return { kind: 'queued', deliveryId, deliveryKind, trace };
 }
