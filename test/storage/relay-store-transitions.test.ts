@@ -56,6 +56,24 @@ describe(`RelayStore transitions on ${currentBackend()}`, () => {
     expect(trace!.attempts).toEqual([expect.objectContaining({ attempt: 1, httpStatus: 200, durationMs: 5, startedAt: T0 })]);
   });
 
+  it('leases a pushed verdict to the ingesting worker in the same transaction, unless it goes to a dev tunnel', async () => {
+    const now = T0 + 5_000_000;
+    await store.register({ appId: 'app', traceId: 'handoff-1', serverUri: 'http://127.0.0.1:1/handoff-1', deadlineAt: now + 60_000 }, now);
+    const { outcome, claim } = await store.ingestAndLease(callback('handoff-1'), now, now + 60_000, { owner: 'ingester', leaseMs: LEASE });
+    expect(outcome).toBe('forwarded');
+    expect(claim).toMatchObject({ attempt: 1, leaseOwner: 'ingester', traceId: 'handoff-1', destination: 'http://127.0.0.1:1/handoff-1', kind: 'callback', deadlineAt: now + 60_000 });
+    // Leased like a claim: no other instance takes it before the lease ends.
+    expect((await claimOne('b', now + LEASE - 1, other)).filter((c) => c.traceId === 'handoff-1')).toHaveLength(0);
+    expect(await store.completeAttempt(claim!, ok, { kind: 'delivered' }, now + 5)).toBe(true);
+    expect(await store.getTrace('app', 'handoff-1')).toMatchObject({ status: 'delivered' });
+
+    await store.register({ appId: 'app', traceId: 'handoff-2', serverUri: 'tunnel://alice', deadlineAt: now + 60_000 }, now);
+    const tunnel = await store.ingestAndLease(callback('handoff-2'), now, now + 60_000, { owner: 'ingester', leaseMs: LEASE });
+    expect(tunnel).toEqual({ outcome: 'forwarded', claim: null });
+    const repeat = await store.ingestAndLease(callback('handoff-1'), now, now + 60_000, { owner: 'ingester', leaseMs: LEASE });
+    expect(repeat).toEqual({ outcome: 'duplicate', claim: null });
+  });
+
   it('hands a delivery whose lease ran out to another instance, and ignores the late verdict of the first', async () => {
     const now = T0 + 1_000_000;
     await registerAndPush('lease-1', now);

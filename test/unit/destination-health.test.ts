@@ -17,6 +17,21 @@ async function sendThrough(health: DestinationHealth, url: string, result: SendR
 }
 
 describe('destination health', () => {
+  it('lets a send wait for a busy origin\'s slot, oldest first, and gives up after the wait', async () => {
+    const health = new DestinationHealth({ concurrencyPerOrigin: 1, breakerFailures: 0, breakerCooldownMs: 1000 });
+    const holder = health.enter('https://a.example.com/x');
+    const order: string[] = [];
+    const first = health.enterWaiting('https://a.example.com/1', 5000).then((gate) => { order.push('first'); return gate; });
+    const second = health.enterWaiting('https://a.example.com/2', 5000).then((gate) => { order.push('second'); return gate; });
+    if (holder.isOpen) holder.release();
+    const firstGate = await first;
+    expect(firstGate.isOpen).toBe(true);
+    if (firstGate.isOpen) await firstGate.send(async () => ok);
+    expect((await second).isOpen).toBe(true);
+    expect(order).toEqual(['first', 'second']);
+    expect(await health.enterWaiting('https://a.example.com/3', 20)).toMatchObject({ isOpen: false, reason: 'origin_busy' });
+  });
+
   it('caps sends in flight per origin, not per URL', () => {
     const health = new DestinationHealth({ concurrencyPerOrigin: 2, breakerFailures: 0, breakerCooldownMs: 1000 });
     const first = health.enter('https://a.example.com/x');

@@ -68,7 +68,7 @@ export class ThreadedSqliteStore implements RelayStore {
   claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> { return this.#call('claimDueDeliveries', owner, now, leaseMs, limit, scope); }
   releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> { return this.#call('releaseClaim', claim, retryAt, now); }
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> { return this.#call('completeAttempt', claim, record, verdict, now); }
-  expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> { return this.#call('expireOverdue', now, limit, noticeBuilderName(notice)); }
+  async expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> { return this.#call('expireOverdue', now, limit, noticeBuilderName(notice)); }
   adoptParkedCallbacks(now: number, limit: number): Promise<number> { return this.#call('adoptParkedCallbacks', now, limit); }
   expireParked(now: number, limit: number): Promise<number> { return this.#call('expireParked', now, limit); }
   nextDueAt(scope?: ClaimScope): Promise<number | null> { return this.#call('nextDueAt', scope); }
@@ -81,7 +81,7 @@ export class ThreadedSqliteStore implements RelayStore {
   listTraces(filter: TraceFilter, after: TraceCursor | null, limit: number): Promise<TracePage> { return this.#call('listTraces', filter, after, limit); }
   summarizeDestinations(since: number, limit: number): Promise<DestinationHealth[]> { return this.#call('summarizeDestinations', since, limit); }
   countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]> { return this.#call('countActivity', from, to, bucketMs); }
-  replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> { return this.#call('replayTrace', appId, traceId, actor, now, noticeBuilderName(notice)); }
+  async replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> { return this.#call('replayTrace', appId, traceId, actor, now, noticeBuilderName(notice)); }
   countRedrivable(filter: RedriveFilter): Promise<number> { return this.#call('countRedrivable', filter); }
   redriveFailedPage(filter: RedriveFilter, after: RedriveCursor | null, limit: number, actor: string, now: number): Promise<RedrivePage> { return this.#call('redriveFailedPage', filter, after, limit, actor, now); }
   recordAudit(entry: AuditEntry): Promise<void> { return this.#call('recordAudit', entry); }

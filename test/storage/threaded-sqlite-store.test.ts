@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildTimeoutNotice } from '../../src/deadline/timeout-notice.ts';
+import { ThreadedSqliteStore } from '../../src/storage/sqlite/threaded-sqlite-store.ts';
+
+/** The SQLite store on its own thread: what crosses the boundary, and what happens at its edges. */
+describe('SQLite store thread', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-thread-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('answers calls in any order they finish, and keeps the relay\'s own notice builder', async () => {
+    const store = new ThreadedSqliteStore({ filename: join(dir, 'a.db'), synchronous: 'normal' });
+    try {
+      await store.migrate();
+      const now = 1_800_000_000_000;
+      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, index) =>
+        store.register({ appId: 'app', traceId: `t-${index}`, serverUri: 'http://127.0.0.1:1/x', deadlineAt: now + 10 }, now)));
+      expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(20).fill('created'));
+      expect(await store.expireOverdue(now + 11, 100, buildTimeoutNotice)).toBe(20);
+      await expect(store.expireOverdue(now + 12, 100, () => ({ contentType: 'text/plain', body: 'x' }))).rejects.toThrow(TypeError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a database it cannot open as a rejected call, not a hang', async () => {
+    writeFileSync(join(dir, 'plain-file'), 'not a directory');
+    const store = new ThreadedSqliteStore({ filename: join(dir, 'plain-file', 'relay.db'), synchronous: 'normal' });
+    try {
+      await expect(store.ping()).rejects.toThrow(/ENOTDIR|EEXIST|not a directory|file already exists/i);
+      // Every later call fails the same way, at once.
+      await expect(store.migrate()).rejects.toThrow();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses calls once closed', async () => {
+    const store = new ThreadedSqliteStore({ filename: join(dir, 'b.db'), synchronous: 'normal' });
+    await store.ping();
+    await store.close();
+    await expect(store.ping()).rejects.toThrow(/closed/);
+  });
+});
