@@ -1,14 +1,15 @@
 // `npm run bench`: push ingest and forwarding of the relay against two baselines
 // measured in the same run, interleaved, several rounds; prints a table and
-// appends it to bench/RESULTS.md. Not part of `npm test`.
+// appends it to bench/RESULTS.md. Not part of `npm test`. BENCH_BACKEND picks the
+// relay's database (sqlite, postgres, mysql, or a comma list: one whole run each).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { backendLabel, benchBackends, seedRoundDatabase, type BenchBackend } from './lib/bench-backends.ts';
 import { pushLoad, type LoadResult } from './lib/load.ts';
 import { RELAY_BIN, startProcess, type ServerProcess } from './lib/processes.ts';
 import { appendResults, barChartSvg, figuresTable, type Figure } from './lib/report.ts';
-import { seedPendingTraces } from './lib/seed-database.ts';
 import { median, round, spreadPercent } from './lib/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -56,7 +57,7 @@ async function measure(server: ServerProcess, sink: ServerProcess, prefix: strin
   return { ...load, forwardedPerSecond: forwarded / elapsedS, backlogAtEnd, drainS: (performance.now() - loadEnded) / 1000 };
 }
 
-async function runRound(round: number, sink: ServerProcess, dir: string): Promise<Record<string, CaseResult>> {
+async function runRound(backend: BenchBackend, round: number, sink: ServerProcess, dir: string): Promise<Record<string, CaseResult>> {
   const results: Record<string, CaseResult> = {};
   const bare = await startProcess('bench/servers/bare-server.ts', [], {});
   results.bare = await measure(bare, sink, 'bare', false);
@@ -72,12 +73,19 @@ async function runRound(round: number, sink: ServerProcess, dir: string): Promis
   results.naive = await measure(naive, sink, 'naive', true);
   await naive.stop();
 
-  const file = join(dir, `relay-${round}.db`);
-  await seedPendingTraces(file, { count: SEEDED_TRACES, serverUri: `${sink.url}/cb`, prefix: 'relay' });
-  const relay = await startProcess(RELAY_BIN, ['start'], { DATABASE_URL: `sqlite:${file}`, HOST: '127.0.0.1', PORT: '0' });
-  results.relay = await measure(relay, sink, 'relay', true);
-  results.relay.rssMb = relay.rssMb();
-  await relay.stop();
+  // Seeding happens before the relay starts, outside every measured figure.
+  const database = await seedRoundDatabase(backend, { dir, round, count: SEEDED_TRACES, serverUri: `${sink.url}/cb`, prefix: 'relay' });
+  try {
+    const relay = await startProcess(RELAY_BIN, ['start'], { DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0' });
+    try {
+      results.relay = await measure(relay, sink, 'relay', true);
+      results.relay.rssMb = relay.rssMb();
+    } finally {
+      await relay.stop();
+    }
+  } finally {
+    await database.drop();
+  }
   return results;
 }
 
@@ -109,29 +117,53 @@ function rawTable(rounds: Array<Record<string, CaseResult>>): string {
   return lines.join('\n');
 }
 
+type Rounds = Array<Record<string, CaseResult>>;
+
+/** The whole interleaved benchmark on one backend: ROUNDS rounds, one section in bench/RESULTS.md. */
+async function runBackend(backend: BenchBackend, sink: ServerProcess, dir: string): Promise<{ label: string; rounds: Rounds }> {
+  const label = await backendLabel(backend);
+  const rounds: Rounds = [];
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    console.log(`${label}: round ${round}/${ROUNDS} …`);
+    rounds.push(await runRound(backend, round, sink, dir));
+  }
+  const body = `Plain-mode JSON pushes for registered trace ids, ${CONNECTIONS} connections, ${DURATION_S} s per case, ${ROUNDS} rounds (bare, naive, relay interleaved), relay on ${label}, ${SEEDED_TRACES} pending registrations.\n\n${figuresTable(summarise(rounds))}\n\nRaw:\n\n${rawTable(rounds)}\n`;
+  console.log(`\n${body}`);
+  appendResults('bench/RESULTS.md', `Push ingest and forwarding, ${label}`, body);
+  return { label, rounds };
+}
+
+/**
+ * The chart shows the SQLite run's bare server, naive relay and relay; a relay on
+ * another backend measured in the same invocation joins it as one more bar group.
+ * Without a SQLite run the chart is left as it is.
+ */
+function writeChart(runs: ReadonlyMap<BenchBackend, { label: string; rounds: Rounds }>): void {
+  const sqlite = runs.get('sqlite');
+  if (!sqlite) return;
+  const row = (label: string, rounds: Rounds, name: string) => ({
+    label,
+    throughput: median(rounds.map((round) => round[name]!.requestsPerSecond)),
+    p99Ms: median(rounds.map((round) => round[name]!.p99Ms)),
+  });
+  const rows = [row('bare node:http', sqlite.rounds, 'bare'), row('naive relay', sqlite.rounds, 'naive')];
+  if (runs.size === 1) rows.push(row('callback-relay', sqlite.rounds, 'relay'));
+  else for (const { label, rounds } of runs.values()) rows.push(row(`relay on ${label.split(' ')[0]}`, rounds, 'relay'));
+  writeFileSync('bench/ingest-chart.svg', barChartSvg(rows));
+}
+
 async function main(): Promise<void> {
+  const backends = benchBackends();
   const dir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
   const sink = await startProcess('bench/servers/sink-server.ts', [], {});
-  const rounds: Array<Record<string, CaseResult>> = [];
+  const runs = new Map<BenchBackend, { label: string; rounds: Rounds }>();
   try {
-    for (let round = 1; round <= ROUNDS; round += 1) {
-      console.log(`round ${round}/${ROUNDS} …`);
-      rounds.push(await runRound(round, sink, dir));
-    }
+    for (const backend of backends) runs.set(backend, await runBackend(backend, sink, dir));
   } finally {
     await sink.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const figures = summarise(rounds);
-  const body = `Plain-mode JSON pushes for registered trace ids, ${CONNECTIONS} connections, ${DURATION_S} s per case, ${ROUNDS} rounds (bare, naive, relay interleaved), SQLite (synchronous=FULL), ${SEEDED_TRACES} pending registrations.\n\n${figuresTable(figures)}\n\nRaw:\n\n${rawTable(rounds)}\n`;
-  console.log(`\n${body}`);
-  appendResults('bench/RESULTS.md', 'Push ingest and forwarding', body);
-  const chartRows = ['bare', 'naive', 'relay'].map((name) => ({
-    label: name === 'relay' ? 'callback-relay' : name === 'bare' ? 'bare node:http' : 'naive relay',
-    throughput: median(rounds.map((round) => round[name]!.requestsPerSecond)),
-    p99Ms: median(rounds.map((round) => round[name]!.p99Ms)),
-  }));
-  writeFileSync('bench/ingest-chart.svg', barChartSvg(chartRows));
+  writeChart(runs);
 }
 
 await main();

@@ -32,10 +32,12 @@ export interface TestDatabase {
 
 /**
  * A fresh, randomly named database on a server backend; tests never share one,
- * so files run in parallel and leave nothing behind.
+ * so files run in parallel and leave nothing behind. The benchmarks name theirs
+ * with another prefix, so a leftover tells whose it was.
  */
-export async function createTestDatabase(backend: Exclude<TestBackend, 'sqlite'>): Promise<TestDatabase> {
-  const name = `relay_test_${randomBytes(6).toString('hex')}`;
+export async function createTestDatabase(backend: Exclude<TestBackend, 'sqlite'>, prefix = 'relay_test'): Promise<TestDatabase> {
+  if (!/^[a-z_]+$/.test(prefix)) throw new Error(`not a database name prefix: ${prefix}`);
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   if (backend === 'postgres') {
     await withPostgres((client) => client.query(`CREATE DATABASE ${name}`));
     return {
