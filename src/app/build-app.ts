@@ -46,6 +46,8 @@ export interface RelayDeps {
   logger?: Logger;
   /** Resolver behind the destination address check; default `dns.lookup` (tests inject one). */
   lookup?: LookupFunction;
+  /** The relay cannot go on (its storage broke for good); the caller should stop the process. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface RelayApp {
@@ -66,6 +68,17 @@ const RELAY_VERSION = (createRequire(import.meta.url)('../../package.json') as {
 /** WeChat stops waiting at 5 s; a push that is not stored by then is answered 503. */
 const PUSH_STORAGE_DEADLINE_MS = 4000;
 
+function openRelayStore(config: RelayConfig, logger: Logger, onFatal: ((error: Error) => void) | undefined): RelayStore {
+  return openStore(config, {
+    onPoolError: (error) => logger.warn({ err: error }, 'a pooled database connection broke; the pool opens a new one when needed'),
+    onBroken: (error) => {
+      // Everything acknowledged is in the database: a restart by the supervisor loses nothing.
+      logger.fatal({ err: error }, 'the storage thread stopped; exiting so that the relay is started again');
+      onFatal?.(error);
+    },
+  });
+}
+
 /** Builds the relay without starting it: HTTP server, worker, sweeper, and close(). */
 export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const { config } = deps;
@@ -73,7 +86,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const logger = deps.logger ?? createRelayLogger(config.logLevel);
   // Before anything is opened, so a bad value leaves nothing behind.
   if (config.redisUrl) checkRedisUrl(config.redisUrl);
-  const store = deps.store ?? openStore(config, (error) => logger.warn({ err: error }, 'a pooled database connection broke; the pool opens a new one when needed'));
+  const store = deps.store ?? openRelayStore(config, logger, deps.onFatal);
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Dev tunnels: listeners connect to this instance's API; its worker carries their deliveries.

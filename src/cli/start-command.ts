@@ -11,7 +11,8 @@ export async function runStartCommand(): Promise<number> {
   const config = loadConfig();
   const logger = createRelayLogger(config.logLevel);
   warnAboutOpenSettings(config, logger);
-  const app = await buildApp({ config, logger });
+  let stop: (reason: string, exitCode: number) => void = () => undefined;
+  const app = await buildApp({ config, logger, onFatal: () => stop('fatal', 1) });
   try {
     const address = await app.start();
     logger.info({
@@ -28,18 +29,21 @@ export async function runStartCommand(): Promise<number> {
     return 1;
   }
   return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'stopping: no new requests; finishing attempts in flight');
+    let isStopping = false;
+    stop = (reason, exitCode) => {
+      if (isStopping) return;
+      isStopping = true;
+      logger.info({ signal: reason }, 'stopping: no new requests; finishing attempts in flight');
       app.close().then(() => {
         logger.info('stopped cleanly');
-        resolve(0);
+        resolve(exitCode);
       }, (error: unknown) => {
         logger.error({ err: error }, 'error while stopping');
         resolve(1);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM', 0));
+    process.once('SIGINT', () => stop('SIGINT', 0));
   });
 }
 

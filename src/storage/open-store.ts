@@ -34,13 +34,20 @@ function parseServerUrl(url: string): URL {
   return parsed;
 }
 
+export interface StoreHooks {
+  /** A pooled server connection broke; the pool opens a new one when needed. */
+  onPoolError?: (error: Error) => void;
+  /** The store can serve no more calls (the SQLite thread crashed). */
+  onBroken?: (error: Error) => void;
+}
+
 /** Opens the store that DATABASE_URL names. Server databases connect lazily; `ping()` tells whether they answer. */
-export function openStore(config: StoreConfig, onPoolError?: (error: Error) => void): RelayStore {
+export function openStore(config: StoreConfig, hooks: StoreHooks = {}): RelayStore {
   const url = config.databaseUrl;
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
     if (filename.length === 0) throw new ConfigError('DATABASE_URL "sqlite:" needs a file, e.g. sqlite:data/relay.db or sqlite::memory:');
-    return new ThreadedSqliteStore({ filename, synchronous: config.sqliteSynchronous });
+    return new ThreadedSqliteStore({ filename, synchronous: config.sqliteSynchronous }, { onBroken: hooks.onBroken });
   }
   const scheme = /^[a-z]+:/i.exec(url)?.[0].toLowerCase() ?? '';
   const open = SERVER_SCHEMES[scheme];
@@ -51,7 +58,7 @@ export function openStore(config: StoreConfig, onPoolError?: (error: Error) => v
     poolMax: config.dbPoolMax ?? 10,
     statementTimeoutMs: config.dbStatementTimeoutMs ?? 10_000,
     connectTimeoutMs: config.dbConnectTimeoutMs ?? 5000,
-    onPoolError,
+    onPoolError: hooks.onPoolError,
   });
 }
 

@@ -37,10 +37,24 @@ describe('SQLite store thread', () => {
     }
   });
 
-  it('refuses calls once closed', async () => {
-    const store = new ThreadedSqliteStore({ filename: join(dir, 'b.db'), synchronous: 'normal' });
+  it('fails every call once its thread has crashed, and reports the crash once', async () => {
+    const broken: Error[] = [];
+    const store = new ThreadedSqliteStore({ filename: join(dir, 'c.db'), synchronous: 'normal' }, {
+      onBroken: (error) => broken.push(error),
+      threadUrl: new URL('../fixtures/crashing-sqlite-thread.ts', import.meta.url),
+    });
+    await expect(store.ping()).rejects.toThrow(/exit code 3/);
+    await expect(store.migrate()).rejects.toThrow(/exit code 3/);
+    await store.close();
+    expect(broken.map((error) => error.message)).toEqual([expect.stringMatching(/exit code 3/)]);
+  });
+
+  it('refuses calls once closed, and closing on purpose is not a crash', async () => {
+    const broken: Error[] = [];
+    const store = new ThreadedSqliteStore({ filename: join(dir, 'b.db'), synchronous: 'normal' }, { onBroken: (error) => broken.push(error) });
     await store.ping();
     await store.close();
     await expect(store.ping()).rejects.toThrow(/closed/);
+    expect(broken).toEqual([]);
   });
 });

@@ -8,6 +8,16 @@ import type {
 import type { SqliteOptions } from './open-sqlite-store.ts';
 import { deserializeError, noticeBuilderName, type SqliteThreadData, type StoreAnswer } from './sqlite-thread-protocol.ts';
 
+export interface SqliteThreadHooks {
+  /**
+   * The thread stopped without being asked to (it crashed): every call fails from
+   * now on. Called once; the relay exits so that its supervisor starts it again.
+   */
+  onBroken?: (error: Error) => void;
+  /** The thread's script; tests put a failing one in its place. */
+  threadUrl?: URL;
+}
+
 interface PendingCall {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -24,10 +34,13 @@ export class ThreadedSqliteStore implements RelayStore {
   readonly #pending = new Map<number, PendingCall>();
   #nextId = 1;
   #failure: Error | undefined;
+  #isClosing = false;
+  readonly #hooks: SqliteThreadHooks;
 
-  constructor(options: SqliteOptions) {
+  constructor(options: SqliteOptions, hooks: SqliteThreadHooks = {}) {
+    this.#hooks = hooks;
     const data: SqliteThreadData = { filename: options.filename, synchronous: options.synchronous };
-    this.#worker = new Worker(new URL('./sqlite-thread.ts', import.meta.url), { workerData: data });
+    this.#worker = new Worker(hooks.threadUrl ?? new URL('./sqlite-thread.ts', import.meta.url), { workerData: data });
     // Idle, the thread must not keep the process alive; a call in flight must.
     this.#worker.unref();
     this.#worker.on('message', (answer: StoreAnswer) => this.#settle(answer));
@@ -55,6 +68,7 @@ export class ThreadedSqliteStore implements RelayStore {
   }
 
   #fail(error: Error): void {
+    if (!this.#failure && !this.#isClosing) this.#hooks.onBroken?.(error);
     this.#failure ??= error;
     for (const call of this.#pending.values()) call.reject(this.#failure);
     this.#pending.clear();
@@ -89,6 +103,7 @@ export class ThreadedSqliteStore implements RelayStore {
 
   async close(): Promise<void> {
     if (!this.#failure) await this.#call('close');
+    this.#isClosing = true;
     this.#worker.removeAllListeners('exit');
     await this.#worker.terminate();
     this.#fail(new Error('the SQLite store is closed'));
