@@ -111,21 +111,31 @@ export class DestinationHealth {
    * server then flows at the cap rather than bouncing through the database.
    */
   async enterWaiting(url: string, maxWaitMs: number): Promise<Gate> {
-    const gate = this.enter(url);
-    if (gate.isOpen || gate.reason !== 'origin_busy' || maxWaitMs <= 0) return gate;
+    const giveUpAt = this.#now() + maxWaitMs;
     const origin = this.#origin(originOf(url));
-    const isFreed = await new Promise<boolean>((resolve) => {
+    let gate = this.enter(url);
+    // A freed slot may be taken by a send that did not wait before this one wakes: then wait again.
+    while (!gate.isOpen && gate.reason === 'origin_busy' && this.#now() < giveUpAt) {
+      if (!await this.#waitForSlot(origin, giveUpAt - this.#now())) return gate;
+      gate = this.enter(url);
+    }
+    return gate;
+  }
+
+  /** True when a slot of `origin` was freed within `ms`. */
+  #waitForSlot(origin: Origin, ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
       const onFree = () => {
         clearTimeout(timer);
         resolve(true);
       };
       const timer = setTimeout(() => {
-        origin.waiters.splice(origin.waiters.indexOf(onFree), 1);
+        const index = origin.waiters.indexOf(onFree);
+        if (index >= 0) origin.waiters.splice(index, 1);
         resolve(false);
-      }, maxWaitMs);
+      }, ms);
       origin.waiters.push(onFree);
     });
-    return isFreed ? this.enter(url) : gate;
   }
 
   /** Origins seen by this instance, for the admin API and metrics. */
