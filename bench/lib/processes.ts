@@ -15,21 +15,29 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Starts `node <script> [args]` and waits for `ready <port>` (bench servers) or the relay's start line. */
 export async function startProcess(script: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Only the start is read: the relay logs a line per request, and scanning all of
+  // it on every chunk made the load generator itself slower as a run went on.
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start: ${output}`));
+    }, 30_000);
+    const onExit = (code: number | null) => reject(new Error(`${script} exited with ${code}: ${output}`));
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const ready = /^ready (\d+)$/m.exec(output);
       const relay = /"address":"(http:\/\/[^"]+)"[^\n]*callback-relay started/.exec(output);
       if (ready || relay) {
         clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
         resolve(ready ? `http://127.0.0.1:${ready[1]}` : relay![1]!);
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
+    child.stderr?.on('data', (chunk: Buffer) => { if (output.length < 65_536) output += chunk.toString(); });
+    child.once('exit', onExit);
   });
   child.stdout?.resume();
   child.stderr?.on('data', (c: Buffer) => { if (process.env.BENCH_SHOW_STDERR) process.stderr.write(c); });

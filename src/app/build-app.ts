@@ -244,7 +244,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
 async function adoptIfRegistered(deps: ServerDeps, redis: RelayRedis, callback: IncomingCallback): Promise<void> {
   if (callback.correlationId === null || !(await redis.lookupRoute(callback.appId, callback.correlationId))) return;
   try {
-    if (await deps.store.adoptParkedCallbacks(deps.clock.now(), 10) > 0) deps.onNewDelivery();
+    if (await deps.store.adoptParkedFor(callback.appId, callback.correlationId, deps.clock.now())) deps.onNewDelivery();
   } catch (error) {
     deps.logger.warn({ err: error }, 'could not adopt a parked push at once; the sweeper will');
   }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
 import { PeriodicLoop } from '../time/periodic-loop.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { RelayStore } from '../storage/relay-store.ts';
+import type { ParkedCursor, RelayStore } from '../storage/relay-store.ts';
 import { buildTimeoutNotice } from './timeout-notice.ts';
 
 export interface DeadlineSweeperOptions {
@@ -33,11 +33,20 @@ export interface DeadlineSweeperDeps {
   deadlineIndex?: DeadlineIndex;
 }
 
+/**
+ * How far back each pass re-reads parked pushes before the previous pass began:
+ * longer than a push's transaction may stay open (the database's statement
+ * timeout, 10 s by default) plus clock skew between instances.
+ */
+const ADOPT_OVERLAP_MS = 15_000;
+
 /** Each pass: hand parked callbacks to late registrations, time out overdue traces, expire old parked pushes. */
 export class DeadlineSweeper {
   readonly #options: DeadlineSweeperOptions;
   readonly #deps: DeadlineSweeperDeps;
   readonly #loop: PeriodicLoop;
+  /** Where the next pass starts reading parked pushes; null reads them all once, after a start. */
+  #adoptFrom: ParkedCursor | null = null;
 
   constructor(options: DeadlineSweeperOptions, deps: DeadlineSweeperDeps) {
     this.#options = options;
@@ -67,7 +76,7 @@ export class DeadlineSweeper {
     let created = 0;
     let expired: number;
     try {
-      created += await drain((limit) => store.adoptParkedCallbacks(clock.now(), limit), batch, this.#loop.signal);
+      created += await this.#adoptParked();
       const now = clock.now();
       const index = this.#deps.deadlineIndex;
       if (!index || await index.mayHaveDue(now)) {
@@ -87,6 +96,26 @@ export class DeadlineSweeper {
     }
     if (created > 0) this.#deps.onNewDeliveries();
     return expired;
+  }
+
+  /**
+   * Reads the parked pushes received since shortly before the previous pass, a
+   * page at a time: the pass costs the recent push rate, not the parked total.
+   */
+  async #adoptParked(): Promise<number> {
+    const { store, clock } = this.#deps;
+    const passStartedAt = clock.now();
+    let cursor = this.#adoptFrom;
+    let adopted = 0;
+    for (;;) {
+      const page = await store.adoptParkedCallbacks(cursor, this.#options.batchSize, clock.now());
+      adopted += page.adopted;
+      if (page.next === null) break;
+      if (this.#loop.signal.aborted) return adopted;
+      cursor = page.next;
+    }
+    this.#adoptFrom = { receivedAt: passStartedAt - ADOPT_OVERLAP_MS, id: '' };
+    return adopted;
   }
 }
 

@@ -26,4 +26,6 @@ export interface DialectTraits {
    * `varchar(2048)` is indexed by its first characters). Unset: the whole column.
    */
   readonly indexPrefixChars?: number;
+  /** An index name is unique per table, not per schema, so DROP INDEX names its table (MySQL). */
+  readonly indexNamesPerTable?: boolean;
 }

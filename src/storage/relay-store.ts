@@ -37,8 +37,14 @@ export interface RelayStore {
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean>;
   /** Times out up to `limit` pending traces past their deadline, creating their notices. */
   expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number>;
-  /** Matches parked callbacks whose trace has since been registered (closes a cross-instance race). */
-  adoptParkedCallbacks(now: number, limit: number): Promise<number>;
+  /**
+   * One page of parked callbacks in arrival order from `from` (null: the oldest),
+   * each matched to its trace if that trace has since been registered: closes a
+   * cross-instance race. The caller continues from `next` until it is null.
+   */
+  adoptParkedCallbacks(from: ParkedCursor | null, limit: number, now: number): Promise<AdoptPage>;
+  /** Hands the trace's parked callback, if any, to it; true when a delivery started. */
+  adoptParkedFor(appId: string, traceId: string, now: number): Promise<boolean>;
   /** Marks parked callbacks past their grace window as expired (kept, not forwarded). */
   expireParked(now: number, limit: number): Promise<number>;
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
@@ -297,6 +303,18 @@ export interface TraceDetail extends TraceRecord {
   conflicts: CallbackView[];
   deliveries: DeliveryView[];
   attempts: AttemptView[];
+}
+
+/** Where a page of parked callbacks starts: received at or after `receivedAt`, past `id` at that time. */
+export interface ParkedCursor {
+  receivedAt: number;
+  id: string;
+}
+
+export interface AdoptPage {
+  adopted: number;
+  /** Where the next page starts; null when this page was the last. */
+  next: ParkedCursor | null;
 }
 
 export interface PendingCursor {

@@ -2,7 +2,7 @@ import { newRowId } from '../row-id.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import { CallbackState, IngestOutcome, type IncomingCallback, type IngestLease, type IngestResult, type TraceRecord } from '../relay-store.ts';
 import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
-import { selectTrace } from './register-trace.ts';
+import { selectTrace } from './trace-lookup.ts';
 import { startCallbackDelivery } from './start-delivery.ts';
 import { startRouteDeliveries } from './start-route-deliveries.ts';
 import { insertIgnoring, type Db } from './store-context.ts';

@@ -2,8 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
-  AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
-  IngestLease, IngestResult, NewRegistration, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
+  AdoptPage, AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
+  IngestLease, IngestResult, NewRegistration, ParkedCursor, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
   TimeoutNoticeBuilder, TraceDetail, TraceRecord,
 } from '../relay-store.ts';
 import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, TracePage } from '../relay-store.ts';
@@ -18,7 +18,7 @@ import { completeAttempt } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
-import { adoptParkedCallbacks, expireParked } from './parked-callbacks.ts';
+import { adoptParkedFor, adoptParkedPage, expireParked } from './parked-callbacks.ts';
 import { purgeRetired } from './purge-retired.ts';
 import { countActivity } from './count-activity.ts';
 import { listTraces } from './list-traces.ts';
@@ -96,8 +96,15 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => expireOverdue(trx, this.#traits, now, limit, notice));
   }
 
-  adoptParkedCallbacks(now: number, limit: number): Promise<number> {
-    return this.#write((trx) => adoptParkedCallbacks(trx, now, limit));
+  async adoptParkedCallbacks(from: ParkedCursor | null, limit: number, now: number): Promise<AdoptPage> {
+    // One writer, one connection: a registration always sees a push stored before it and
+    // the other way round, so the cross-instance race this pass closes cannot happen.
+    if (this.#traits.groupsCommits) return { adopted: 0, next: null };
+    return this.#write((trx) => adoptParkedPage(trx, from, limit, now));
+  }
+
+  adoptParkedFor(appId: string, traceId: string, now: number): Promise<boolean> {
+    return this.#write((trx) => adoptParkedFor(trx, appId, traceId, now));
   }
 
   expireParked(now: number, limit: number): Promise<number> {

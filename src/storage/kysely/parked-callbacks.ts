@@ -1,30 +1,96 @@
-import { CallbackState } from '../relay-store.ts';
+import { CallbackState, type AdoptPage, type ParkedCursor, type TraceRecord } from '../relay-store.ts';
 import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
-import { toTraceRecord } from './row-mappers.ts';
+import { num, toTraceRecord } from './row-mappers.ts';
+import { selectTrace } from './trace-lookup.ts';
 import { startCallbackDelivery } from './start-delivery.ts';
 import type { Db } from './store-context.ts';
 
 /**
- * Matches parked callbacks to traces registered since. Registration adopts a
- * parked callback itself; this pass covers a push and its registration committed
- * at the same moment on two instances, where neither saw the other.
+ * The oldest parked push for one trace still inside its grace window, or undefined.
+ *
+ * Every column of the WHERE is in `relay_callbacks_parked_lookup_ix` (0006), so
+ * each planner seeks on (app_id, correlation_id, state, parked_until) whether or
+ * not it has statistics; the sort is over the few pushes of one trace. Before
+ * 0006, SQLite without statistics preferred (state, parked_until) and walked
+ * every parked push for each registration.
  */
-export async function adoptParkedCallbacks(db: Db, now: number, limit: number): Promise<number> {
-  const rows = await db.selectFrom('relay_callbacks as c')
-    .innerJoin('relay_traces as t', (join) => join.onRef('t.app_id', '=', 'c.app_id').onRef('t.trace_id', '=', 'c.correlation_id'))
-    .selectAll('t')
-    .select(['c.id as callback_id_', 'c.content_type as callback_content_type', 'c.body as callback_body'])
-    .where('c.state', '=', CallbackState.parked)
-    .where('t.status', 'in', [...STATUSES_ACCEPTING_CALLBACK])
-    .limit(limit)
-    .execute();
+export function selectParkedFor(db: Db, appId: string, traceId: string, now: number) {
+  return db.selectFrom('relay_callbacks')
+    .select(['id', 'content_type', 'body'])
+    .where('app_id', '=', appId)
+    .where('correlation_id', '=', traceId)
+    .where('state', '=', CallbackState.parked)
+    .where('parked_until', '>=', now)
+    .orderBy('received_at')
+    .limit(1);
+}
+
+/** Hands the trace's parked push, if any, to it. True when a delivery started. */
+export async function adoptParkedForTrace(db: Db, trace: TraceRecord, now: number): Promise<boolean> {
+  const parked = await selectParkedFor(db, trace.appId, trace.traceId, now).executeTakeFirst();
+  if (!parked) return false;
+  return (await startCallbackDelivery(db, trace, parked, now)).started;
+}
+
+/** As adoptParkedForTrace, found by the trace's key (a hint from the hot index). */
+export async function adoptParkedFor(db: Db, appId: string, traceId: string, now: number): Promise<boolean> {
+  const trace = await selectTrace(db, appId, traceId);
+  if (!trace || !STATUSES_ACCEPTING_CALLBACK.includes(trace.status)) return false;
+  return adoptParkedForTrace(db, trace, now);
+}
+
+/**
+ * One page of parked pushes in arrival order from `from`, each handed to its trace
+ * if that trace has since been registered. Registration adopts a parked push
+ * itself; this pass covers a push and its registration committed at the same
+ * moment on two instances, where neither saw the other.
+ *
+ * The page is a range of the (state, received_at) index and its traces are read
+ * by their unique key in one statement, so a page costs its own size, never the
+ * number of parked rows. `next` is null when the page came back short.
+ */
+export async function adoptParkedPage(db: Db, from: ParkedCursor | null, limit: number, now: number): Promise<AdoptPage> {
+  const page = await selectParkedPage(db, from, limit).execute();
+  const last = page.at(-1);
+  const next = page.length === limit && last ? { receivedAt: num(last.received_at), id: last.id } : null;
+  const keyed = page.filter((row): row is typeof row & { correlation_id: string } => row.correlation_id !== null);
+  if (keyed.length === 0) return { adopted: 0, next };
+  const traces = await selectAcceptingTraces(db, keyed.map((row) => ({ appId: row.app_id, traceId: row.correlation_id }))).execute();
+  const byKey = new Map(traces.map((row) => [traceKey(row.app_id, row.trace_id), toTraceRecord(row)]));
   let adopted = 0;
-  for (const row of rows) {
-    const callback = { id: row.callback_id_, content_type: row.callback_content_type, body: row.callback_body };
-    const { started } = await startCallbackDelivery(db, toTraceRecord(row), callback, now);
-    if (started) adopted += 1;
+  for (const callback of keyed) {
+    const key = traceKey(callback.app_id, callback.correlation_id);
+    const trace = byKey.get(key);
+    if (!trace) continue;
+    // One push per trace: a second parked push for it stays parked (the trace has its verdict).
+    byKey.delete(key);
+    if ((await startCallbackDelivery(db, trace, callback, now)).started) adopted += 1;
   }
-  return adopted;
+  return { adopted, next };
+}
+
+const traceKey = (appId: string, traceId: string): string => `${appId}\n${traceId}`;
+
+/** Parked pushes in arrival order from `from`: a range of the (state, received_at) index. */
+export function selectParkedPage(db: Db, from: ParkedCursor | null, limit: number) {
+  let query = db.selectFrom('relay_callbacks')
+    .select(['id', 'app_id', 'correlation_id', 'content_type', 'body', 'received_at'])
+    .where('state', '=', CallbackState.parked)
+    .orderBy('received_at').orderBy('id')
+    .limit(limit);
+  if (from) {
+    query = query.where('received_at', '>=', from.receivedAt)
+      .where((eb) => eb.or([eb('received_at', '>', from.receivedAt), eb('id', '>', from.id)]));
+  }
+  return query;
+}
+
+/** The traces among `keys` that still accept a verdict, read by their unique key in one statement. */
+export function selectAcceptingTraces(db: Db, keys: ReadonlyArray<{ appId: string; traceId: string }>) {
+  return db.selectFrom('relay_traces').selectAll()
+    .where('app_id', 'in', [...new Set(keys.map((key) => key.appId))])
+    .where('trace_id', 'in', [...new Set(keys.map((key) => key.traceId))])
+    .where('status', 'in', [...STATUSES_ACCEPTING_CALLBACK]);
 }
 
 /** Parked callbacks past their grace window stay stored, marked expired. */

@@ -1,15 +1,11 @@
 import { newRowId } from '../row-id.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
-import { CallbackState, type NewRegistration, type RegisterOutcome, type TraceRecord } from '../relay-store.ts';
+import type { NewRegistration, RegisterOutcome } from '../relay-store.ts';
 import { TraceStatus } from '../../registration/trace-status.ts';
 import { toTraceRecord } from './row-mappers.ts';
-import { startCallbackDelivery } from './start-delivery.ts';
+import { adoptParkedForTrace } from './parked-callbacks.ts';
+import { selectTrace } from './trace-lookup.ts';
 import { insertIgnoring, type Db } from './store-context.ts';
-
-export async function selectTrace(db: Db, appId: string, traceId: string): Promise<TraceRecord | undefined> {
-  const row = await db.selectFrom('relay_traces').selectAll().where('app_id', '=', appId).where('trace_id', '=', traceId).executeTakeFirst();
-  return row ? toTraceRecord(row) : undefined;
-}
 
 /** Inserts the trace unless (app, trace_id) exists, then adopts a parked callback for it. */
 export async function registerTrace(db: Db, traits: DialectTraits, input: NewRegistration, now: number): Promise<RegisterOutcome> {
@@ -34,17 +30,8 @@ export async function registerTrace(db: Db, traits: DialectTraits, input: NewReg
     return { kind: existing.serverUri === input.serverUri ? 'existing' : 'conflict', trace: existing };
   }
   const trace = toTraceRecord(row);
-  const parked = await db.selectFrom('relay_callbacks')
-    .select(['id', 'content_type', 'body'])
-    .where('app_id', '=', input.appId)
-    .where('correlation_id', '=', input.traceId)
-    .where('state', '=', CallbackState.parked)
-    .where('parked_until', '>=', now)
-    .orderBy('received_at')
-    .limit(1)
-    .executeTakeFirst();
-  if (!parked) return { kind: 'created', trace, adoptedCallback: false };
-  const { started } = await startCallbackDelivery(db, trace, parked, now);
+  const started = await adoptParkedForTrace(db, trace, now);
+  if (!started) return { kind: 'created', trace, adoptedCallback: false };
   const adopted = started ? await selectTrace(db, input.appId, input.traceId) : trace;
   return { kind: 'created', trace: adopted ?? trace, adoptedCallback: started };
 }

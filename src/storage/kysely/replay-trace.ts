@@ -4,7 +4,7 @@ import { DeliveryKind } from '../../delivery/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
 import { canTransition, TraceStatus } from '../../registration/trace-status.ts';
 import { recordAudit } from './audit-log.ts';
-import { selectTrace } from './register-trace.ts';
+import { selectTrace } from './trace-lookup.ts';
 import { changedRows, type Db } from './store-context.ts';
 
 export interface RequestedDelivery {

@@ -5,6 +5,7 @@ import * as routedDeliveries from './0002-routed-deliveries.ts';
 import * as productionStorage from './0003-production-storage.ts';
 import * as replayAudit from './0004-replay-audit.ts';
 import * as dashboardIndexes from './0005-dashboard-indexes.ts';
+import * as parkedLookupIndex from './0006-parked-lookup-index.ts';
 
 export interface RelayMigration {
   /** Sortable, never reused: shipped migrations are never edited, only followed by new ones. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly RelayMigration[] = [
   { name: '0003-production-storage', up: productionStorage.up },
   { name: '0004-replay-audit', up: replayAudit.up },
   { name: '0005-dashboard-indexes', up: dashboardIndexes.up },
+  { name: '0006-parked-lookup-index', up: parkedLookupIndex.up },
 ];

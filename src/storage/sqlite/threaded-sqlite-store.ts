@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type {
-  ActivityBucket, AttemptRecord, AttemptVerdict, AuditEntry, Backlog, CallbackDetail, CallbackFilter, CallbackSummary,
-  ClaimedDelivery, ClaimScope, DestinationHealth, IncomingCallback, IngestLease, IngestOutcome, IngestResult, NewRegistration, PendingCursor,
+  ActivityBucket, AdoptPage, AttemptRecord, AttemptVerdict, AuditEntry, Backlog, CallbackDetail, CallbackFilter, CallbackSummary,
+  ClaimedDelivery, ClaimScope, DestinationHealth, IncomingCallback, IngestLease, IngestOutcome, IngestResult, NewRegistration, ParkedCursor, PendingCursor,
   PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
   TimeoutNoticeBuilder, TraceCursor, TraceDetail, TraceFilter, TracePage, TraceRecord,
 } from '../relay-store.ts';
@@ -83,7 +83,8 @@ export class ThreadedSqliteStore implements RelayStore {
   releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> { return this.#call('releaseClaim', claim, retryAt, now); }
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> { return this.#call('completeAttempt', claim, record, verdict, now); }
   async expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> { return this.#call('expireOverdue', now, limit, noticeBuilderName(notice)); }
-  adoptParkedCallbacks(now: number, limit: number): Promise<number> { return this.#call('adoptParkedCallbacks', now, limit); }
+  adoptParkedCallbacks(from: ParkedCursor | null, limit: number, now: number): Promise<AdoptPage> { return this.#call('adoptParkedCallbacks', from, limit, now); }
+  adoptParkedFor(appId: string, traceId: string, now: number): Promise<boolean> { return this.#call('adoptParkedFor', appId, traceId, now); }
   expireParked(now: number, limit: number): Promise<number> { return this.#call('expireParked', now, limit); }
   nextDueAt(scope?: ClaimScope): Promise<number | null> { return this.#call('nextDueAt', scope); }
   purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts> { return this.#call('purgeRetired', cutoff, limit); }
