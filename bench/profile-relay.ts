@@ -17,7 +17,7 @@ mkdirSync('.tmp', { recursive: true });
 const sink = await startProcess('bench/servers/sink-server.ts', [], {});
 const seeded = await seedRoundDatabase((process.env.BENCH_BACKEND ?? 'sqlite') as BenchBackend, { dir, round: 1, count: 100_000, serverUri: `${sink.url}/cb`, prefix: 'p' });
 const relay = await startProcess(RELAY_BIN, ['start'], {
-  DATABASE_URL: seeded.url, HOST: '127.0.0.1', PORT: '0',
+  DATABASE_URL: seeded.url, HOST: '127.0.0.1', PORT: '0', RELAY_ACCEPT_UNSIGNED_PUSHES: 'true',
   ...(process.env.PROFILE === '1' ? { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=.tmp' } : {}),
 });
 const body = (index: number) => `{"ToUserName":"gh_9df7d78a1234","MsgType":"event","Event":"wxa_media_check","appid":"wx8f16a5be77871234","trace_id":"p-${index}","version":2,"errcode":0,"errmsg":"ok","result":{"suggest":"pass","label":100}}`;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { backendLabel, benchBackends, seedRoundDatabase, type BenchBackend } from './lib/bench-backends.ts';
 import { pushLoad, type LoadResult } from './lib/load.ts';
+import { sha1Sorted } from '../src/providers/wechat/signature.ts';
 import { RELAY_BIN, startProcess, type ServerProcess } from './lib/processes.ts';
 import { appendResults, barChartSvg, figuresTable, type Figure } from './lib/report.ts';
 import { median, round, spreadPercent } from './lib/stats.ts';
@@ -29,6 +30,14 @@ interface CaseResult extends LoadResult {
 const pushBody = (prefix: string) => (index: number) =>
   `{"ToUserName":"gh_9df7d78a1234","FromUserName":"o4_t144jTUSEoxydysUA2E234_tc","CreateTime":1626959646,"MsgType":"event","Event":"wxa_media_check","appid":"wx8f16a5be77871234","trace_id":"${prefix}-${index}","version":2,"detail":[{"strategy":"content_model","errcode":0,"suggest":"pass","label":100,"prob":90}],"errcode":0,"errmsg":"ok","result":{"suggest":"pass","label":100}}`;
 
+/** Pushes are signed as WeChat signs them (plain mode), with the time of sending: the relay checks both. */
+const BENCH_TOKEN = 'bench-token';
+const signedQuery = (): string => {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = String(Math.floor(Math.random() * 1e9));
+  return `signature=${sha1Sorted([BENCH_TOKEN, timestamp, nonce])}&timestamp=${timestamp}&nonce=${nonce}`;
+};
+
 async function sinkCount(sink: ServerProcess): Promise<number> {
   const response = await request(`${sink.url}/count`);
   return ((await response.body.json()) as { received: number }).received;
@@ -42,7 +51,7 @@ async function sinkCount(sink: ServerProcess): Promise<number> {
 async function measure(server: ServerProcess, sink: ServerProcess, prefix: string, forwards: boolean): Promise<CaseResult> {
   const before = await sinkCount(sink);
   const started = performance.now();
-  const load = await pushLoad(server.url, { connections: CONNECTIONS, durationS: DURATION_S, body: pushBody(prefix) });
+  const load = await pushLoad(server.url, { connections: CONNECTIONS, durationS: DURATION_S, body: pushBody(prefix), query: signedQuery });
   const backlogAtEnd = load.total - ((await sinkCount(sink)) - before);
   if (!forwards) return { ...load, forwardedPerSecond: 0, backlogAtEnd: 0, drainS: 0 };
   const loadEnded = performance.now();
@@ -78,7 +87,7 @@ async function runRound(backend: BenchBackend, round: number, sink: ServerProces
   // Seeding happens before the relay starts, outside every measured figure.
   const database = await seedRoundDatabase(backend, { dir, round, count: SEEDED_TRACES, serverUri: `${sink.url}/cb`, prefix: 'relay' });
   try {
-    const relay = await startProcess(RELAY_BIN, ['start'], { DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0' });
+    const relay = await startProcess(RELAY_BIN, ['start'], { DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0', WECHAT_TOKEN: BENCH_TOKEN });
     try {
       results.relay = await measure(relay, sink, 'relay', true);
       results.relay.rssMb = relay.rssMb();

@@ -36,7 +36,7 @@ async function timeSweep(dir: string, pending: number): Promise<number> {
 async function relayRss(dir: string, pending: number): Promise<number> {
   const file = join(dir, 'rss.db');
   await seedPendingTraces(file, { count: pending, serverUri: 'http://127.0.0.1:9/cb', prefix: 'rss' });
-  const relay = await startProcess(RELAY_BIN, ['start'], { DATABASE_URL: `sqlite:${file}`, HOST: '127.0.0.1', PORT: '0', RELAY_RETRY_SCHEDULE: '1h' });
+  const relay = await startProcess(RELAY_BIN, ['start'], { DATABASE_URL: `sqlite:${file}`, HOST: '127.0.0.1', PORT: '0', RELAY_RETRY_SCHEDULE: '1h', RELAY_ACCEPT_UNSIGNED_PUSHES: 'true' });
   try {
     for (let i = 0; i < 2000; i += 1) {
       const response = await request(`${relay.url}/api/moderate/trace/rss-${i * 400}`);

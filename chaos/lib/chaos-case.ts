@@ -70,6 +70,8 @@ export const LEASE_MS = 5000;
 const RELAY_ENV = {
   HOST: '127.0.0.1', RELAY_SWEEP_INTERVAL_MS: '200', RELAY_RETRY_SCHEDULE: '200ms,500ms,1s,1s,2s,2s,2s,2s,2s,2s,2s,2s',
   RELAY_ATTEMPT_TIMEOUT_MS: '2000', RELAY_DELIVERY_LEASE_MS: String(LEASE_MS), RELAY_REGISTRATION_RATE_LIMIT: '0',
+  // The traffic pushes from this machine in plain mode, unsigned: what is measured is durability.
+  RELAY_ACCEPT_UNSIGNED_PUSHES: 'true',
 };
 
 /**

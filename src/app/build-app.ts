@@ -16,6 +16,7 @@ import { registerDestinationRoutes } from '../delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { SchemeSender } from '../delivery/sender.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
+import { createProxyTrust, trustedProxyHops } from '../http/client-address.ts';
 import { assertUnscoped } from '../http/access-scope.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
 import { registerSecurityPlugins } from '../http/security-plugins.ts';
@@ -70,6 +71,7 @@ const PUSH_STORAGE_DEADLINE_MS = 4000;
 
 function openRelayStore(config: RelayConfig, logger: Logger, onFatal: ((error: Error) => void) | undefined): RelayStore {
   return openStore(config, {
+    holdsSqliteFile: true,
     onPoolError: (error) => logger.warn({ err: error }, 'a pooled database connection broke; the pool opens a new one when needed'),
     onBroken: (error) => {
       // Everything acknowledged is in the database: a restart by the supervisor loses nothing.
@@ -135,7 +137,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     { store, clock, logger, metrics },
   ) : undefined;
   const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health, redis, reserveHandoff: () => worker?.reserveHandoff() });
-  await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys }), hasWorker: worker !== undefined });
+  await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys, isTrustedProxy: createProxyTrust(config.trustedProxies) }), hasWorker: worker !== undefined });
   registerTunnelMetrics(metrics.registry, tunnels);
 
   let isClosed = false;
@@ -189,6 +191,13 @@ function watchDestinations(health: DestinationHealth, metrics: RelayMetrics): vo
   });
 }
 
+/** Settings a production relay must not run with, named wherever the relay reports its state. */
+export function unsafeSettings(config: RelayConfig): string[] {
+  const warnings: string[] = [];
+  if (config.acceptUnsignedPushes) warnings.push('RELAY_ACCEPT_UNSIGNED_PUSHES=true: apps without a token accept unsigned pushes from loopback senders (local testing only)');
+  return warnings;
+}
+
 async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<FastifyInstance> {
   const server: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -198,6 +207,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     return503OnClosing: true,
+    // Only the operator's own proxies may say whom a request is for (request.ip from X-Forwarded-For).
+    trustProxy: trustedProxyHops(config.trustedProxies),
     // Trace ids run to 128 characters, URL-encoded up to three times that.
     routerOptions: { maxParamLength: 512 },
   });
@@ -206,9 +217,10 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   await registerOpenApi(server, RELAY_VERSION);
   await registerSecurityPlugins(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
-  registerHealthRoutes(server, deps.store, deps.metrics, deps.redis);
+  registerHealthRoutes(server, deps.store, deps.metrics, deps.redis, unsafeSettings(config));
   const { redis } = deps;
-  const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys);
+  const proxyTrust = createProxyTrust(config.trustedProxies);
+  const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys, proxyTrust);
   registerRegistrationRoutes(server, {
     deps: { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
     guard,
@@ -226,6 +238,9 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     ingest: { ...deps, parkedGraceS: config.parkedGraceS, onParked: redis ? (callback) => void adoptIfRegistered(deps, redis, callback) : undefined },
     bodyLimitBytes: config.pushBodyLimitBytes,
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
+    acceptUnsignedPushes: config.acceptUnsignedPushes,
+    isTrustedProxy: proxyTrust,
+    timestampWindowS: config.pushTimestampWindowS,
   });
   const browserGuard = acceptBasicAsBearer(guard);
   registerAdminReadRoutes(server, {

@@ -3,7 +3,7 @@ import { ConfigError } from '../config/env-variables.ts';
 import { TunnelClient, type ClientEvent } from '../tunnel/tunnel-client.ts';
 import { TUNNEL_NAME_PATTERN } from '../tunnel/tunnel-uri.ts';
 
-const USAGE = `Usage: callback-relay listen --name <name> --forward-to <local-url> [--relay <url>] [--key <key>] [--print]
+export const LISTEN_USAGE = `Usage: callback-relay listen --name <name> --forward-to <local-url> [--relay <url>] [--key <key>] [--print]
 
 Receives the deliveries of every trace registered with server_uri tunnel://<name>[/path]
 and POSTs each to <local-url> (plus the path), byte for byte, with the relay's headers.
@@ -35,11 +35,10 @@ export function parseListenArgs(args: string[], env: Record<string, string | und
       strict: true,
     }));
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`);
+    throw new ConfigError(`${(error as Error).message}\n\n${LISTEN_USAGE}`);
   }
-  if (values.help) throw new ConfigError(USAGE);
   const name = values.name ?? '';
-  if (!TUNNEL_NAME_PATTERN.test(name)) throw new ConfigError(`--name must be 1 to 63 of a-z, 0-9 and -\n\n${USAGE}`);
+  if (!TUNNEL_NAME_PATTERN.test(name)) throw new ConfigError(`--name must be 1 to 63 of a-z, 0-9 and -\n\n${LISTEN_USAGE}`);
   const relay = checkUrl('--relay', values.relay ?? 'http://127.0.0.1:9000');
   const forwardTo = checkUrl('--forward-to', values['forward-to'] ?? '');
   return { relay, name, forwardTo, key: values.key ?? (env.CALLBACK_RELAY_KEY || undefined), shouldPrint: values.print ?? false };
@@ -52,7 +51,7 @@ function checkUrl(flag: string, text: string): string {
   } catch {
     // reported below
   }
-  throw new ConfigError(`${flag} must be an http(s) URL, got "${text}"\n\n${USAGE}`);
+  throw new ConfigError(`${flag} must be an http(s) URL, got "${text}"\n\n${LISTEN_USAGE}`);
 }
 
 /** One line per event, for a person watching a terminal. */

@@ -1,19 +1,24 @@
 import { ConfigError } from '../config/env-variables.ts';
 import { runDemoCommand } from './demo-command.ts';
-import { runMigrateCommand } from './migrate-command.ts';
+import { MIGRATE_USAGE, runMigrateCommand } from './migrate-command.ts';
 import { runRegisterCommand } from './register-command.ts';
 import { runStatusCommand } from './status-command.ts';
 import { runReplayCommand } from './replay-command.ts';
 import { runRedriveCommand } from './redrive-command.ts';
-import { runListenCommand } from './listen-command.ts';
+import { LISTEN_USAGE, runListenCommand } from './listen-command.ts';
 import { runSimulateCommand } from './simulate-command.ts';
-import { runStartCommand } from './start-command.ts';
+import { runStartCommand, START_USAGE } from './start-command.ts';
 
 export type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)' },
-  migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit' },
+/**
+ * `usage`: the command takes no options of its own beyond --help; main prints it for
+ * -h/--help and refuses any other argument, before the command opens a port or a
+ * database. Commands without it parse their own options (and --help) first.
+ */
+const COMMANDS: Record<string, { run: Command; summary: string; usage?: string }> = {
+  start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)', usage: START_USAGE },
+  migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit', usage: MIGRATE_USAGE },
   register: { run: runRegisterCommand, summary: 'register a trace_id with its server_uri (as a business server does)' },
   status: { run: runStatusCommand, summary: 'tell what happened to a trace: status, push, every attempt' },
   replay: { run: runReplayCommand, summary: 're-send a trace\'s verdict (or timeout notice) as a new delivery' },
@@ -39,6 +44,21 @@ export async function main(args: string[]): Promise<number> {
   if (!command) {
     console.error(`callback-relay: unknown command "${name}"\n\n${usage()}`);
     return 2;
+  }
+  const wantsHelp = rest.includes('--help') || rest.includes('-h');
+  if (name === 'listen' && wantsHelp) {
+    console.log(LISTEN_USAGE);
+    return 0;
+  }
+  if (command.usage) {
+    if (wantsHelp) {
+      console.log(command.usage);
+      return 0;
+    }
+    if (rest.length > 0) {
+      console.error(`callback-relay ${name}: takes no arguments, got ${rest.join(' ')}\n\n${command.usage}`);
+      return 2;
+    }
   }
   try {
     return await command.run(rest);

@@ -6,6 +6,22 @@ import { formatDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { maskDatabaseUrl } from '../storage/open-store.ts';
 
+export const START_USAGE = `Usage: callback-relay start
+
+Runs the relay: the HTTP API on HOST:PORT (default 0.0.0.0:9000), the delivery
+worker and the deadline sweeper, until SIGTERM or SIGINT, then drains and exits.
+Takes no arguments: everything comes from the environment and RELAY_CONFIG.
+
+  DATABASE_URL       sqlite:<file> (default sqlite:data/relay.db), postgres://…, mysql://…
+  WECHAT_APPID, WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY
+                     the mini program; without a token its pushes are refused
+  RELAY_API_KEYS     keys for the registration and admin APIs (else loopback only)
+  RELAY_TRUSTED_PROXIES
+                     the proxies in front of the relay (e.g. 127.0.0.1 for nginx on this host)
+  RELAY_CONFIG       a JSON or YAML file with several apps, keys and routes
+
+The README lists every variable.`;
+
 /** `callback-relay start`: runs until SIGTERM/SIGINT, then drains and exits. */
 export async function runStartCommand(): Promise<number> {
   const config = loadConfig();
@@ -50,5 +66,11 @@ export async function runStartCommand(): Promise<number> {
 function warnAboutOpenSettings(config: RelayConfig, logger: Logger): void {
   if (config.apiKeys.length === 0 && config.scopedApiKeys.length === 0) logger.warn('RELAY_API_KEYS is not set: the registration and admin APIs answer loopback clients only');
   if (config.allowedDestinations.length === 0) logger.warn('RELAY_ALLOWED_DESTINATIONS is not set: a registration may name any http(s) server_uri');
-  if (!config.apps.some((app) => app.token)) logger.warn('no WeChat token is configured (WECHAT_TOKEN): push signatures are not checked');
+  const tokenless = config.apps.length === 0 ? [config.defaultAppId] : config.apps.filter((app) => !app.token).map((app) => app.appId);
+  if (tokenless.length === 0) return;
+  if (config.acceptUnsignedPushes) {
+    logger.warn({ apps: tokenless }, 'RELAY_ACCEPT_UNSIGNED_PUSHES=true: these apps accept UNSIGNED pushes from loopback senders; for local testing only, never in production');
+  } else {
+    logger.warn({ apps: tokenless }, 'these apps have no token, so their pushes are refused (403 TOKEN_NOT_CONFIGURED): set WECHAT_APPID and WECHAT_TOKEN to the console\'s Token (or give each app in RELAY_CONFIG its token); for a local trial only, RELAY_ACCEPT_UNSIGNED_PUSHES=true admits unsigned pushes from this machine');
+  }
 }

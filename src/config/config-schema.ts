@@ -21,7 +21,7 @@ export type EventRoute = Static<typeof EventRouteSchema>;
 export const WechatAppSchema = Type.Object({
   /** The AppID (`wx…`); also the `<appid>` of `/api/wechat/<appid>`. */
   appId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-  /** The console's Token. Without it, plain-mode signatures are not checked. */
+  /** The console's Token. Without it, the app's pushes are refused (unless RELAY_ACCEPT_UNSIGNED_PUSHES, from loopback). */
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   /** The console's 43-character EncodingAESKey, for safe and compatible mode. */
   encodingAesKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{43}$' })),
@@ -58,7 +58,7 @@ export const ScopedApiKeySchema = Type.Object({
   appIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
   /** URL prefixes its server_uris must be under; absent = any. */
   destinationPrefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-});
+}, { additionalProperties: false });
 export type ScopedApiKey = Static<typeof ScopedApiKeySchema>;
 
 export const RelayConfigSchema = Type.Object({
@@ -107,7 +107,7 @@ export const RelayConfigSchema = Type.Object({
   /** Also refuse loopback, private, link-local, ULA and other non-public destinations (checked on the address connected to). Default false. */
   blockPrivateDestinations: Type.Boolean(),
   /** Which loops this instance runs, so instances can specialise. */
-  roles: Type.Object({ api: Type.Boolean(), worker: Type.Boolean(), sweeper: Type.Boolean() }),
+  roles: Type.Object({ api: Type.Boolean(), worker: Type.Boolean(), sweeper: Type.Boolean() }, { additionalProperties: false }),
   /** Run migrations at start. Default true. */
   migrateOnStart: Type.Boolean(),
   /** SQLite `synchronous` pragma: `full` survives power loss, `normal` only process crashes. */
@@ -121,7 +121,7 @@ export const RelayConfigSchema = Type.Object({
   /** Body limit of the push endpoint, bytes. Default 1 MiB. */
   pushBodyLimitBytes: Type.Integer({ minimum: 1024 }),
   /** Keys that may open only the dev tunnel of one name (`RELAY_TUNNEL_KEYS=alice:<key>,…`); RELAY_API_KEYS open any name. */
-  tunnelKeys: Type.Array(Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]{1,63}$' }), key: Type.String({ minLength: 8 }) })),
+  tunnelKeys: Type.Array(Type.Object({ name: Type.String({ pattern: '^[a-z0-9-]{1,63}$' }), key: Type.String({ minLength: 8 }) }, { additionalProperties: false })),
   /** How long a tunnel delivery waits, without spending attempts, for a listener, seconds. Default 86400. */
   tunnelMaxWaitS: Type.Integer({ minimum: 1, maximum: 30 * 86_400 }),
   /** Ping interval of tunnel connections, ms; a listener silent for a whole interval is dropped. Default 15000. */
@@ -142,12 +142,21 @@ export const RelayConfigSchema = Type.Object({
   workerPollIntervalMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
   /** Prefix of every Redis key and channel, so several relays can share one Redis. Default `callback-relay:`. */
   redisKeyPrefix: Type.String({ minLength: 1, maxLength: 128 }),
+  /**
+   * Addresses or CIDRs of the proxies in front of the relay (RELAY_TRUSTED_PROXIES); only
+   * their forwarding headers are believed. Default none.
+   */
+  trustedProxies: Type.Array(Type.String({ minLength: 1 })),
+  /** Local testing only: an app without a token takes unsigned pushes from loopback senders. Default false. */
+  acceptUnsignedPushes: Type.Boolean(),
+  /** Plain-mode pushes whose timestamp is further than this from the relay's clock are refused, seconds. Default 300. */
+  pushTimestampWindowS: Type.Integer({ minimum: 1, maximum: 86_400 }),
   /** pino level. Default info. */
   logLevel: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
   ]),
-});
+}, { additionalProperties: false });
 
 export type RelayConfig = Static<typeof RelayConfigSchema>;
 

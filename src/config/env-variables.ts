@@ -88,6 +88,9 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_DELIVERY_LEASE_MS', 'deliveryLeaseMs', integer],
   ['RELAY_WORKER_POLL_INTERVAL_MS', 'workerPollIntervalMs', integer],
   ['RELAY_REDIS_KEY_PREFIX', 'redisKeyPrefix', (_n, text) => text.trim()],
+  ['RELAY_TRUSTED_PROXIES', 'trustedProxies', (_n, text) => list(text)],
+  ['RELAY_ACCEPT_UNSIGNED_PUSHES', 'acceptUnsignedPushes', boolean],
+  ['RELAY_PUSH_TIMESTAMP_WINDOW_S', 'pushTimestampWindowS', integer],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];
 

@@ -1,6 +1,7 @@
 import { checkDestination } from '../destination/destination-rules.ts';
 import { maskServerUri } from '../registration/trace-view.ts';
 import { readFileSync } from 'node:fs';
+import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
 import Value from 'typebox/value';
 import { DEFAULT_RETRY_SCHEDULE, RelayConfigSchema, UNCONFIGURED_APP_ID, type RelayConfig } from './config-schema.ts';
@@ -48,6 +49,9 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   retentionIntervalMs: 60_000,
   redisKeyPrefix: 'callback-relay:',
   workerPollIntervalMs: 1000,
+  trustedProxies: [],
+  acceptUnsignedPushes: false,
+  pushTimestampWindowS: 300,
 };
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -106,16 +110,47 @@ interface SchemaProblem {
   params: Record<string, unknown>;
 }
 
+function message(problem: SchemaProblem): string {
+  const unknown = problem.keyword === 'additionalProperties' ? problem.params.additionalProperties : undefined;
+  return Array.isArray(unknown) ? describeUnknownKeys(unknown.map(String), knownKeysAt(RelayConfigSchema, problem.instancePath)) : problem.message;
+}
+
 function describeProblem(problem: SchemaProblem, fromFile: boolean): string {
   const { instancePath } = problem;
   const key = instancePath.split('/')[1] ?? '';
   const variable = VARIABLE_OF_KEY[key];
   // apps/1/routes/0/name → apps[1].routes[0].name, as an operator reads the file.
   const path = instancePath.slice(1).split('/').reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
-  const where = variable ? `${variable} (config key "${key}")` : `config key "${path || '(root)'}"`;
-  const unknown = problem.keyword === 'additionalProperties' ? problem.params.additionalProperties : undefined;
-  const message = Array.isArray(unknown) ? `has unknown key(s) ${unknown.map((name) => `"${String(name)}"`).join(', ')} (keys are case-sensitive)` : problem.message;
-  return `${where} ${message}${fromFile && !variable ? ' in RELAY_CONFIG' : ''}`;
+  if (path === '') return `the top level of ${fromFile ? 'RELAY_CONFIG' : 'the configuration'} ${message(problem)}`;
+  const where = variable ? `${variable} (config key "${key}")` : `config key "${path}"`;
+  return `${where} ${message(problem)}${fromFile && !variable ? ' in RELAY_CONFIG' : ''}`;
+}
+
+/** The property names the schema allows at a JSON pointer into the config (`/apps/0/routes/1`). */
+function knownKeysAt(schema: unknown, instancePath: string): string[] {
+  let node = schema as { properties?: Record<string, unknown>; items?: unknown; patternProperties?: Record<string, unknown> } | undefined;
+  for (const part of instancePath.split('/').slice(1)) {
+    if (!node) return [];
+    node = (/^\d+$/.test(part) && node.items ? node.items : node.properties?.[part] ?? Object.values(node.patternProperties ?? {})[0]) as typeof node;
+  }
+  return Object.keys(node?.properties ?? {});
+}
+
+function describeUnknownKeys(unknown: readonly string[], known: readonly string[]): string {
+  const named = unknown.map((name) => {
+    const close = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase() || isOneEditAway(candidate, name) || candidate.startsWith(name) || name.startsWith(candidate));
+    return close ? `"${name}" (did you mean "${close}"?)` : `"${name}"`;
+  });
+  return `has unknown key(s) ${named.join(', ')}; the known keys here are ${known.join(', ')} (keys are case-sensitive)`;
+}
+
+/** A typo of one letter added, dropped or changed. */
+function isOneEditAway(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
+  const rest = (x: string, skip: number) => x.slice(i + skip);
+  return rest(a, 1) === rest(b, 1) || rest(a, 1) === rest(b, 0) || rest(a, 0) === rest(b, 1);
 }
 
 /**
@@ -152,6 +187,8 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const badPrefixes = [...config.allowedDestinations, ...config.scopedApiKeys.flatMap((item) => item.destinationPrefixes ?? [])].filter((prefix) => !isHttpUrl(prefix));
   if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes (or tunnel://…); not: ${badPrefixes.join(', ')}`);
   checkRouteDestinations(config);
+  const badProxies = config.trustedProxies.filter((entry) => !ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry));
+  if (badProxies.length > 0) throw new ConfigError(`RELAY_TRUSTED_PROXIES lists addresses or CIDRs (127.0.0.1, 10.0.0.0/8, ::1); not: ${badProxies.join(', ')}`);
   const keyless = config.scopedApiKeys.filter((item) => !item.key === !item.keySha256);
   if (keyless.length > 0) throw new ConfigError(`scopedApiKeys: give exactly one of "key" or "keySha256" for ${keyless.map((item) => item.id).join(', ')} in RELAY_CONFIG`);
   if (config.deliveryLeaseMs !== undefined && config.deliveryLeaseMs <= config.attemptTimeoutMs) {

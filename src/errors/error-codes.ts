@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, description: 'The API key is missing or wrong.' },
   SIGNATURE_INVALID: { status: 401, description: 'The WeChat signature does not match the configured token.' },
   ENCRYPTION_REQUIRED: { status: 401, description: 'The app is in compatible or safe mode but the push is not encrypted.' },
+  PUSH_TIMESTAMP_STALE: { status: 401, description: 'The plain-mode push\'s timestamp is further from the relay\'s clock than RELAY_PUSH_TIMESTAMP_WINDOW_S: a signed URL must not stay valid forever (or a clock is off).' },
+  TOKEN_NOT_CONFIGURED: { status: 403, description: 'The app has no token, so its pushes cannot be verified: set WECHAT_TOKEN (or the app\'s token); RELAY_ACCEPT_UNSIGNED_PUSHES=true admits unsigned pushes from loopback senders, for local testing only.' },
   FORBIDDEN: { status: 403, description: 'The caller may not use this API (loopback only without RELAY_API_KEYS).' },
   NOT_FOUND: { status: 404, description: 'No such resource.' },
   APP_NOT_CONFIGURED: { status: 404, description: 'No mini program with this appid is configured.' },

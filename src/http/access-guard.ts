@@ -2,8 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ScopedApiKey } from '../config/config-schema.ts';
 import { RelayError } from '../errors/relay-error.ts';
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+import { isLoopbackClient, type ProxyTrust } from './client-address.ts';
 
 /** Digests compare in constant time whatever the key lengths. */
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -39,9 +38,9 @@ export type AccessGuard = (request: FastifyRequest) => AccessIdentity;
 
 /**
  * Guards the registration and admin APIs: a Bearer key from RELAY_API_KEYS, or,
- * when no keys are configured, a loopback client only.
+ * when no keys are configured, a loopback client only (see isLoopbackClient).
  */
-export function createAccessGuard(apiKeys: readonly string[], scopedKeys: readonly ScopedApiKey[] = []): AccessGuard {
+export function createAccessGuard(apiKeys: readonly string[], scopedKeys: readonly ScopedApiKey[] = [], isTrustedProxy: ProxyTrust = () => false): AccessGuard {
   const keys = [
     ...apiKeys.map((key) => ({ digest: digest(key), identity: { actor: `key:${keyIdOf(key)}` } as AccessIdentity })),
     ...scopedKeys.map((item) => ({
@@ -50,16 +49,16 @@ export function createAccessGuard(apiKeys: readonly string[], scopedKeys: readon
     })),
   ];
   return (request) => {
-    const identity = identify(request, keys);
+    const identity = identify(request, keys, isTrustedProxy);
     identities.set(request, identity);
     return identity;
   };
 }
 
-function identify(request: FastifyRequest, keys: ReadonlyArray<{ digest: Buffer; identity: AccessIdentity }>): AccessIdentity {
+function identify(request: FastifyRequest, keys: ReadonlyArray<{ digest: Buffer; identity: AccessIdentity }>, isTrustedProxy: ProxyTrust): AccessIdentity {
   if (keys.length === 0) {
-    if (LOOPBACK.test(request.socket.remoteAddress ?? '')) return { actor: 'loopback' };
-    throw new RelayError('FORBIDDEN', 'this API answers loopback clients only until RELAY_API_KEYS is set');
+    if (isLoopbackClient(request, isTrustedProxy)) return { actor: 'loopback' };
+    throw new RelayError('UNAUTHORIZED', 'this API answers loopback clients only until RELAY_API_KEYS is set; a request forwarded by a proxy is not a loopback client unless the proxy is in RELAY_TRUSTED_PROXIES', { 'www-authenticate': 'Bearer' });
   }
   const header = request.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -1,5 +1,6 @@
 import { isUnderPrefix } from '../destination/destination-rules.ts';
 import { RelayError } from '../errors/relay-error.ts';
+import { isTunnelUnderPrefix, isTunnelUri } from '../tunnel/tunnel-uri.ts';
 import type { AccessIdentity } from './access-guard.ts';
 
 /** 403 unless the caller's key may use this app. */
@@ -12,6 +13,10 @@ export function assertMayUseApp(identity: AccessIdentity, appId: string): void {
 export function assertMayUseDestination(identity: AccessIdentity, serverUri: string): void {
   const prefixes = identity.scope?.destinationPrefixes;
   if (!prefixes) return;
+  if (isTunnelUri(serverUri)) {
+    if (prefixes.some((prefix) => isTunnelUnderPrefix(serverUri, prefix))) return;
+    throw new RelayError('FORBIDDEN', 'this API key may not use that server_uri: it is outside the key\'s destination prefixes');
+  }
   let url: URL | undefined;
   try {
     url = new URL(serverUri);

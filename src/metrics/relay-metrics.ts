@@ -8,6 +8,7 @@ import type { Backlog } from '../storage/relay-store.ts';
 export class RelayMetrics {
   readonly registry = new Registry();
   readonly pushes = new Counter({ name: 'relay_pushes_received_total', help: 'Provider pushes by outcome (forwarded, late, parked, duplicate, conflict, routed, unrouted, rejected).', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly pushesRefused = new Counter({ name: 'relay_pushes_refused_total', help: 'Pushes refused with a 4xx, by error code (e.g. SIGNATURE_INVALID, PUSH_TIMESTAMP_STALE, TOKEN_NOT_CONFIGURED).', labelNames: ['code'] as const, registers: [this.registry] });
   readonly registrations = new Counter({ name: 'relay_registrations_total', help: 'Registrations by outcome (created, existing, conflict, rejected).', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly deliveries = new Counter({ name: 'relay_deliveries_total', help: 'Finished deliveries by kind (callback, timeout, routed) and outcome (delivered, failed).', labelNames: ['kind', 'outcome'] as const, registers: [this.registry] });
   readonly attempts = new Counter({ name: 'relay_delivery_attempts_total', help: 'Forwarding attempts by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });

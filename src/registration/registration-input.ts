@@ -1,6 +1,6 @@
 import { checkDestination } from '../destination/destination-rules.ts';
 import { RelayError } from '../errors/relay-error.ts';
-import { formatTunnelUri, isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
+import { formatTunnelUri, isTunnelUnderPrefix, isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
 
 export interface RegistrationInput {
   traceId: string;
@@ -68,7 +68,7 @@ function parseTunnelServerUri(text: string): string {
 }
 
 function checkAllowed(text: string, allowedPrefixes: readonly string[]): string {
-  if (allowedPrefixes.length > 0 && !allowedPrefixes.some((prefix) => text.startsWith(prefix))) {
+  if (allowedPrefixes.length > 0 && !allowedPrefixes.some((prefix) => isTunnelUnderPrefix(text, prefix))) {
     throw new RelayError('DESTINATION_NOT_ALLOWED', 'server_uri is not under any prefix allowed by RELAY_ALLOWED_DESTINATIONS');
   }
   return text;

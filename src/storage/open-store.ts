@@ -4,6 +4,7 @@ import { openMysqlStore } from './mysql/open-mysql-store.ts';
 import { openPostgresStore } from './postgres/open-postgres-store.ts';
 import type { RelayStore } from './relay-store.ts';
 import type { ServerPoolOptions } from './server-pool-options.ts';
+import { holdSqliteFile } from './sqlite/sqlite-file-hold.ts';
 import { ThreadedSqliteStore } from './sqlite/threaded-sqlite-store.ts';
 
 /** Hides credentials in a database URL before it reaches a log or an error message. */
@@ -39,6 +40,8 @@ export interface StoreHooks {
   onPoolError?: (error: Error) => void;
   /** The store can serve no more calls (the SQLite thread crashed). */
   onBroken?: (error: Error) => void;
+  /** A relay's own store: a SQLite file is held for this process (refused if another relay holds it). */
+  holdsSqliteFile?: boolean;
 }
 
 /** Opens the store that DATABASE_URL names. Server databases connect lazily; `ping()` tells whether they answer. */
@@ -47,7 +50,8 @@ export function openStore(config: StoreConfig, hooks: StoreHooks = {}): RelaySto
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
     if (filename.length === 0) throw new ConfigError('DATABASE_URL "sqlite:" needs a file, e.g. sqlite:data/relay.db or sqlite::memory:');
-    return new ThreadedSqliteStore({ filename, synchronous: config.sqliteSynchronous }, { onBroken: hooks.onBroken });
+    const hold = hooks.holdsSqliteFile && filename !== ':memory:' ? holdSqliteFile(filename) : undefined;
+    return new ThreadedSqliteStore({ filename, synchronous: config.sqliteSynchronous }, { onBroken: hooks.onBroken, hold });
   }
   const scheme = /^[a-z]+:/i.exec(url)?.[0].toLowerCase() ?? '';
   const open = SERVER_SCHEMES[scheme];

@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { RelayError } from '../errors/relay-error.ts';
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+import { isLoopbackClient, type ProxyTrust } from '../http/client-address.ts';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -11,6 +10,8 @@ export interface TunnelAccessOptions {
   apiKeys: readonly string[];
   /** RELAY_TUNNEL_KEYS: each may open only its own name. */
   tunnelKeys: ReadonlyArray<{ name: string; key: string }>;
+  /** RELAY_TRUSTED_PROXIES, for telling a local listener from one forwarded by a proxy. */
+  isTrustedProxy: ProxyTrust;
 }
 
 /**
@@ -23,8 +24,8 @@ export function createTunnelAccess(options: TunnelAccessOptions): (request: Fast
   const scoped = options.tunnelKeys.map((entry) => ({ name: entry.name, digest: digest(entry.key) }));
   return (request, name) => {
     if (anyName.length === 0 && scoped.length === 0) {
-      if (LOOPBACK.test(request.socket.remoteAddress ?? '')) return;
-      throw new RelayError('FORBIDDEN', 'tunnels answer loopback clients only until RELAY_API_KEYS or RELAY_TUNNEL_KEYS is set');
+      if (isLoopbackClient(request, options.isTrustedProxy)) return;
+      throw new RelayError('UNAUTHORIZED', 'tunnels answer loopback clients only until RELAY_API_KEYS or RELAY_TUNNEL_KEYS is set; a request forwarded by a proxy is not a loopback client unless the proxy is in RELAY_TRUSTED_PROXIES', { 'www-authenticate': 'Bearer' });
     }
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     if (!match?.[1]) throw new RelayError('UNAUTHORIZED', 'send Authorization: Bearer <key> (callback-relay listen --key)', { 'www-authenticate': 'Bearer' });

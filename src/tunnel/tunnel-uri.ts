@@ -33,3 +33,15 @@ export function parseTunnelUri(text: string): TunnelTarget | undefined {
 export function formatTunnelUri(target: TunnelTarget): string {
   return `${TUNNEL_SCHEME}://${target.name}${target.path}`;
 }
+
+/**
+ * Whether the canonical tunnel destination `text` is under an allowlist or key
+ * prefix. Names match whole: `tunnel://alice` covers `tunnel://alice` and
+ * `tunnel://alice/…`, never `tunnel://alice2`; `tunnel://` covers every name.
+ */
+export function isTunnelUnderPrefix(text: string, prefix: string): boolean {
+  const base = prefix.replace(/^tunnel:/i, `${TUNNEL_SCHEME}:`);
+  if (!isTunnelUri(base)) return false;
+  if (base === `${TUNNEL_SCHEME}:` || base === `${TUNNEL_SCHEME}://` || base.endsWith('/')) return text.startsWith(base);
+  return text === base || text.startsWith(`${base}/`) || text.startsWith(`${base}?`);
+}

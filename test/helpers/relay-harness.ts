@@ -25,6 +25,8 @@ const TEST_ENV: Record<string, string> = {
   RELAY_ATTEMPT_TIMEOUT_MS: '2000',
   // Tests share one business server across many failing cases; the breaker is tested on its own.
   RELAY_BREAKER_FAILURES: '0',
+  // Most tests push unsigned from loopback; the signature and its absence are tested on their own.
+  RELAY_ACCEPT_UNSIGNED_PUSHES: 'true',
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
 };
 
@@ -40,7 +42,7 @@ export async function createBackendDatabase(): Promise<{ url: string; drop(): Pr
 }
 
 /** Starts a real relay on loopback with a fresh database of the current backend (or DATABASE_URL from `env`). */
-export async function startRelay(env: Record<string, string> = {}, deps: Pick<RelayDeps, 'lookup'> = {}): Promise<TestRelay> {
+export async function startRelay(env: Record<string, string> = {}, deps: Pick<RelayDeps, 'lookup' | 'clock'> = {}): Promise<TestRelay> {
   const database = env.DATABASE_URL ? undefined : await createBackendDatabase();
   const databaseUrl = env.DATABASE_URL ?? database!.url;
   // In a Redis run every relay gets the machine's Redis, under keys of its own.

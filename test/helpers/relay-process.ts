@@ -24,7 +24,7 @@ export class RelayProcess {
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, [BIN, 'start'], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...this.#env },
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', RELAY_ACCEPT_UNSIGNED_PUSHES: 'true', ...this.#env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;

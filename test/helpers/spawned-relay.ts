@@ -21,7 +21,7 @@ export interface RelayProcess {
 export async function spawnRelay(env: Record<string, string>): Promise<RelayProcess> {
   const child: ChildProcess = spawn(NODE, ['bin/callback-relay.js', 'start'], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', RELAY_ACCEPT_UNSIGNED_PUSHES: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

@@ -30,9 +30,18 @@ describe('WeChat push endpoint (plain mode, token set)', () => {
   it('accepts the official plain-mode vector V2 and answers success', async () => {
     const query = { signature: '899cf89e464efb63f54ddac96b0a0a235f53aa78', timestamp: '1714037059', nonce: '486452656' };
     const body = '{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714037059,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}';
-    const response = await push(relay, body, query);
-    expect(response.status).toBe(200);
-    expect(response.text).toBe('success');
+    // The vector was signed in 2024: a relay whose clock reads that moment, since plain-mode timestamps must be recent.
+    const offset = Date.now() - 1714037059_000;
+    const atVectorTime = await startRelay({ WECHAT_TOKEN: TOKEN, WECHAT_APPID: 'wx8f16a5be77871234' }, { clock: { now: () => Date.now() - offset } });
+    try {
+      const response = await push(atVectorTime, body, query);
+      expect(response.status).toBe(200);
+      expect(response.text).toBe('success');
+      // The same signed URL today is too old to be believed.
+      expect((await push(relay, body, query)).body.error.code).toBe('PUSH_TIMESTAMP_STALE');
+    } finally {
+      await atVectorTime.close();
+    }
   });
 
   it('refuses a forged signature with 401 and forwards nothing', async () => {

@@ -3,7 +3,8 @@ import { ingestPush, type IngestDeps } from '../../callback/ingest-push.ts';
 import { RelayError, isRelayError } from '../../errors/relay-error.ts';
 import { withTimeout } from '../../http/health-routes.ts';
 import { routeEvent } from './event-routes.ts';
-import { openPush } from './open-push.ts';
+import { openPush, StaleTimestampError } from './open-push.ts';
+import { isLoopbackClient, type ProxyTrust } from '../../http/client-address.ts';
 import { identifyPush } from './push-identity.ts';
 import { contentTypeOf } from './push-message.ts';
 import { isUrlSignatureValid } from './signature.ts';
@@ -15,6 +16,12 @@ export interface WechatRouteOptions {
   bodyLimitBytes: number;
   /** WeChat gives up after 5 s; answer 503 before that so it retries instead of guessing. */
   storageDeadlineMs: number;
+  /** RELAY_ACCEPT_UNSIGNED_PUSHES: honoured for loopback senders only. */
+  acceptUnsignedPushes: boolean;
+  /** RELAY_TRUSTED_PROXIES, to tell a local sender from one forwarded by a proxy. */
+  isTrustedProxy: ProxyTrust;
+  /** RELAY_PUSH_TIMESTAMP_WINDOW_S. */
+  timestampWindowS: number;
 }
 
 type WechatQuery = Record<string, string | undefined>;
@@ -31,10 +38,13 @@ export async function registerWechatRoutes(app: FastifyInstance, options: Wechat
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body));
     scope.addHook('onError', async (request, _reply, error) => {
       if (isRelayError(error) && error.statusCode >= 500) return;
+      const code = isRelayError(error) ? error.code : 'INVALID_REQUEST';
       options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
+      options.ingest.metrics.pushesRefused.inc({ code });
       // WeChat never shows our answer to anyone: a refused push is visible only here (e.g. a format or mode switched in the console).
       const params = request.params as { appid?: string } | undefined;
-      request.log.warn({ app_id: params?.appid ?? null, code: isRelayError(error) ? error.code : 'INVALID_REQUEST', reason: error.message }, 'push refused');
+      const skew = error instanceof StaleTimestampError ? { timestamp_skew_s: error.skewS } : {};
+      request.log.warn({ app_id: params?.appid ?? null, code, reason: error.message, ...skew }, 'push refused');
     });
     for (const path of ['/api/wechat', '/api/wechat/:appid']) {
       scope.get(path, (request: WechatRequest, reply) => verifyUrl(options, request, reply));
@@ -55,7 +65,11 @@ async function receivePush(options: WechatRouteOptions, request: WechatRequest, 
   const app = options.apps.resolve(request.params.appid);
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   // What is stored and forwarded is the plain-mode message, decrypted when it came encrypted.
-  const { message } = openPush(app, request.query, raw);
+  const { message } = openPush(app, request.query, raw, {
+    acceptsUnsigned: options.acceptUnsignedPushes && isLoopbackClient(request, options.isTrustedProxy),
+    now: options.ingest.clock.now(),
+    timestampWindowS: options.timestampWindowS,
+  });
   const identity = identifyPush(message, app.correlation);
   const routes = identity.correlationId === null ? routeEvent(app.routes, message) : [];
   try {

@@ -6,6 +6,7 @@ import type {
   TimeoutNoticeBuilder, TraceCursor, TraceDetail, TraceFilter, TracePage, TraceRecord,
 } from '../relay-store.ts';
 import type { SqliteOptions } from './open-sqlite-store.ts';
+import type { FileHold } from './sqlite-file-hold.ts';
 import { deserializeError, noticeBuilderName, type SqliteThreadData, type StoreAnswer } from './sqlite-thread-protocol.ts';
 
 export interface SqliteThreadHooks {
@@ -16,6 +17,8 @@ export interface SqliteThreadHooks {
   onBroken?: (error: Error) => void;
   /** The thread's script; tests put a failing one in its place. */
   threadUrl?: URL;
+  /** This process's hold on the file, released when the store closes. */
+  hold?: FileHold;
 }
 
 interface PendingCall {
@@ -107,6 +110,7 @@ export class ThreadedSqliteStore implements RelayStore {
     this.#isClosing = true;
     this.#worker.removeAllListeners('exit');
     await this.#worker.terminate();
+    this.#hooks.hold?.release();
     this.#fail(new Error('the SQLite store is closed'));
   }
 }
