@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TraceStatus } from '../registration/trace-status.ts';
+import { TraceStatus } from '../model/trace-status.ts';
 import { GUARDED, GUARDED_SECURITY, errorResponses } from '../http/openapi/error-responses.ts';
 
 const isoTime = (description: string) => Type.String({ format: 'date-time', description });

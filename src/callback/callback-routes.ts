@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../errors/relay-error.ts';
 import { maskServerUri } from '../registration/trace-view.ts';
-import { CallbackState, type CallbackDetail, type CallbackSummary, type RelayStore } from '../storage/relay-store.ts';
+import { type CallbackDetail, type CallbackSummary, type RelayStore } from '../storage/relay-store.ts';
+import { CallbackState } from '../model/callback-state.ts';
 
 export interface CallbackRouteOptions {
   store: RelayStore;

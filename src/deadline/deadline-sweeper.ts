@@ -3,7 +3,6 @@ import type { Clock } from '../time/clock.ts';
 import { PeriodicLoop } from '../time/periodic-loop.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { ParkedCursor, RelayStore } from '../storage/relay-store.ts';
-import { buildTimeoutNotice } from './timeout-notice.ts';
 
 export interface DeadlineSweeperOptions {
   intervalMs: number;
@@ -80,7 +79,7 @@ export class DeadlineSweeper {
       const now = clock.now();
       const index = this.#deps.deadlineIndex;
       if (!index || await index.mayHaveDue(now)) {
-        expired = await drain((limit) => store.expireOverdue(now, limit, buildTimeoutNotice), batch, this.#loop.signal);
+        expired = await drain((limit) => store.expireOverdue(now, limit), batch, this.#loop.signal);
         await index?.scanned(now);
       } else {
         expired = 0;

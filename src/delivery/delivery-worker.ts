@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { ClaimedDelivery, ClaimScope, IngestLease, RelayStore } from '../storage/relay-store.ts';
-import { AttemptOutcome } from './delivery-status.ts';
+import { AttemptOutcome } from '../model/delivery-status.ts';
 import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.ts';
 import type { SendResult } from './http-sender.ts';
 import type { Sender } from './sender.ts';

@@ -1,5 +1,5 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhenResult, type CircuitBreakerPolicy } from 'cockatiel';
-import { AttemptOutcome } from './delivery-status.ts';
+import { AttemptOutcome } from '../model/delivery-status.ts';
 import type { SendResult } from './http-sender.ts';
 
 export interface DestinationHealthOptions {

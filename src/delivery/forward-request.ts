@@ -1,5 +1,5 @@
 import type { ClaimedDelivery } from '../storage/relay-store.ts';
-import { DeliveryKind } from './delivery-status.ts';
+import { DeliveryKind } from '../model/delivery-status.ts';
 import { isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
 import { signStandardWebhook } from './standard-webhooks.ts';
 

@@ -3,7 +3,7 @@ import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import { refusalForAddress } from '../destination/address-policy.ts';
 import { bareHost, checkDestination, type DestinationRules } from '../destination/destination-rules.ts';
 import { createGuardedLookup, DestinationRefusedError, isDestinationRefused, type LookupFunction } from '../destination/guarded-lookup.ts';
-import { AttemptOutcome } from './delivery-status.ts';
+import { AttemptOutcome } from '../model/delivery-status.ts';
 import type { ForwardRequest } from './forward-request.ts';
 import { parseRetryAfter } from './retry-policy.ts';
 

@@ -1,6 +1,6 @@
 import type { AttemptVerdict } from '../storage/relay-store.ts';
-import { TraceError } from '../registration/trace-status.ts';
-import { AttemptOutcome } from './delivery-status.ts';
+import { TraceError } from '../model/trace-status.ts';
+import { AttemptOutcome } from '../model/delivery-status.ts';
 
 export interface RetryPolicy {
   /** Delay before attempt n+1 after attempt n failed; attempts = length + 1. */

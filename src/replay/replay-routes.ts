@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildTimeoutNotice } from '../deadline/timeout-notice.ts';
 import { RelayError } from '../errors/relay-error.ts';
 import { identityOf, type AccessGuard } from '../http/access-guard.ts';
 import { assertMayUseApp, assertMayUseDestination, assertUnscoped, scopedAppIds } from '../http/access-scope.ts';
@@ -41,7 +40,7 @@ export function registerReplayRoutes(app: FastifyInstance, options: ReplayRouteO
       const known = await store.getTrace(appId, traceId);
       if (known) assertMayUseDestination(identity, known.serverUri);
     }
-    const outcome = await store.replayTrace(appId, traceId, actor, clock.now(), buildTimeoutNotice);
+    const outcome = await store.replayTrace(appId, traceId, actor, clock.now());
     if (outcome.kind === 'not_found') throw new RelayError('NOT_FOUND', `no trace ${traceId} is registered for app ${appId}`);
     if (outcome.kind === 'nothing_to_replay') throw new RelayError('NOTHING_TO_REPLAY', `trace ${traceId} is still pending: it has no verdict and has not timed out`);
     if (outcome.kind === 'busy') throw new RelayError('DELIVERY_IN_PROGRESS', `trace ${traceId} is being delivered right now; replay it once that finishes`);

@@ -1,5 +1,6 @@
-import type { AttemptOutcome, DeliveryKind, DeliveryStatus } from '../delivery/delivery-status.ts';
-import type { TraceError, TraceStatus } from '../registration/trace-status.ts';
+import type { AttemptOutcome, DeliveryKind, DeliveryStatus } from '../model/delivery-status.ts';
+import type { TraceError, TraceStatus } from '../model/trace-status.ts';
+import type { CallbackState } from '../model/callback-state.ts';
 
 /**
  * The relay's storage, in the relay's words. Every method is its own transaction
@@ -36,7 +37,7 @@ export interface RelayStore {
   /** Records an attempt and applies its verdict if `claim` still holds the lease. */
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean>;
   /** Times out up to `limit` pending traces past their deadline, creating their notices. */
-  expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number>;
+  expireOverdue(now: number, limit: number): Promise<number>;
   /**
    * One page of parked callbacks in arrival order from `from` (null: the oldest),
    * each matched to its trace if that trace has since been registered: closes a
@@ -73,7 +74,7 @@ export interface RelayStore {
   /** Pushes received, verdicts delivered or failed, and traces timed out, per `bucketMs` from `from` to `to`. */
   countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]>;
   /** Re-sends a trace's stored verdict (or its timeout notice) as a new delivery, audited. */
-  replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome>;
+  replayTrace(appId: string, traceId: string, actor: string, now: number): Promise<ReplayOutcome>;
   /** How many traces a redrive with this filter would pick up now. */
   countRedrivable(filter: RedriveFilter): Promise<number>;
   /** Redrives one page of failed traces after `after` (registration order); the caller loops. */
@@ -186,21 +187,6 @@ export const IngestOutcome = {
 } as const;
 export type IngestOutcome = (typeof IngestOutcome)[keyof typeof IngestOutcome];
 
-export const CallbackState = {
-  /** Forwarded (or being forwarded) to its trace's server. */
-  matched: 'matched',
-  /** No registration yet: waits `parked_until` for one. */
-  parked: 'parked',
-  /** The grace window ran out with no registration; kept for the record. */
-  expired: 'expired',
-  /** Carries no correlation id and matched no routing rule: stored, acknowledged, counted. */
-  unrouted: 'unrouted',
-  /** Carries no correlation id; delivered to the destinations of a routing rule. */
-  routed: 'routed',
-  /** A repeat of a forwarded push with a different verdict; recorded, not forwarded. */
-  conflict: 'conflict',
-} as const;
-export type CallbackState = (typeof CallbackState)[keyof typeof CallbackState];
 
 export interface TraceRecord {
   pk: string;
@@ -264,7 +250,6 @@ export type AttemptVerdict =
   | { kind: 'retry'; nextAttemptAt: number }
   | { kind: 'failed'; traceError: TraceError };
 
-export type TimeoutNoticeBuilder = (trace: TraceRecord, now: number) => { contentType: string; body: string };
 
 export interface AttemptView extends AttemptRecord {
   deliveryId: string;

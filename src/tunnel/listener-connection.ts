@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { AttemptOutcome } from '../delivery/delivery-status.ts';
+import { AttemptOutcome } from '../model/delivery-status.ts';
 import type { SendResult } from '../delivery/http-sender.ts';
 import { parseRetryAfter } from '../delivery/retry-policy.ts';
 import { parseResultFrame, TUNNEL_PROTOCOL_VERSION, type DeliveryFrame, type RelayFrame, type ResultFrame } from './tunnel-protocol.ts';

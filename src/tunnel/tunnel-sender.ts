@@ -1,4 +1,4 @@
-import { AttemptOutcome } from '../delivery/delivery-status.ts';
+import { AttemptOutcome } from '../model/delivery-status.ts';
 import type { ForwardRequest } from '../delivery/forward-request.ts';
 import type { SendResult } from '../delivery/http-sender.ts';
 import type { Sender } from '../delivery/sender.ts';

@@ -45,7 +45,7 @@ describe('dashboard reads on a real SQLite store', () => {
     await push('prod-2', T0 + 12 * MINUTE);
     await attemptAll(T0 + 13 * MINUTE, 500);
     // test-2, test-3 and other-1 run past their deadlines.
-    await store.expireOverdue(T0 + 40 * MINUTE, 100, (trace) => ({ contentType: 'application/json', body: `{"trace_id":"${trace.traceId}"}` }));
+    await store.expireOverdue(T0 + 40 * MINUTE, 100);
   });
   afterAll(async () => {
     await store.close();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTimeoutNotice } from '../../src/deadline/timeout-notice.ts';
 import { openStore } from '../../src/storage/open-store.ts';
 import type { AttemptRecord, ClaimedDelivery, IncomingCallback, RelayStore } from '../../src/storage/relay-store.ts';
 import { createBackendDatabase } from '../helpers/relay-harness.ts';
@@ -110,8 +109,8 @@ describe(`RelayStore transitions on ${currentBackend()}`, () => {
   it('times out an overdue trace exactly once, even with two sweepers at the same moment', async () => {
     const now = T0 + 3_000_000;
     await store.register({ appId: 'app', traceId: 'late-1', serverUri: 'http://127.0.0.1:1/late', deadlineAt: now + 100 }, now);
-    expect(await store.expireOverdue(now + 99, 100, buildTimeoutNotice)).toBe(0);
-    const counts = await Promise.all([store.expireOverdue(now + 100, 100, buildTimeoutNotice), other.expireOverdue(now + 100, 100, buildTimeoutNotice)]);
+    expect(await store.expireOverdue(now + 99, 100)).toBe(0);
+    const counts = await Promise.all([store.expireOverdue(now + 100, 100), other.expireOverdue(now + 100, 100)]);
     expect(counts[0] + counts[1]).toBe(1);
     const trace = await store.getTrace('app', 'late-1');
     expect(trace).toMatchObject({ status: 'timed_out', error: 'WX_TIMEOUT_ERROR' });

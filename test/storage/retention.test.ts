@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTimeoutNotice } from '../../src/deadline/timeout-notice.ts';
 import type { AttemptRecord, IncomingCallback, RelayStore } from '../../src/storage/relay-store.ts';
 import { getTrace, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
 import { countRows, currentBackend } from '../helpers/test-backends.ts';
@@ -44,7 +43,7 @@ describe(`retention on ${currentBackend()}`, () => {
     // Written long ago by the store directly, then left to the relay's purge loop.
     for (let index = 0; index < 130; index += 1) await deliveredAt(`old-${index}`, old);
     await store.register({ appId: 'default', traceId: 'old-timeout', serverUri: 'http://127.0.0.1:1/x', deadlineAt: old + 1 }, old);
-    await store.expireOverdue(old + 2, 10, buildTimeoutNotice);
+    await store.expireOverdue(old + 2, 10);
     await store.completeAttempt(await claimFor('old-timeout', old + 2), ok, { kind: 'delivered' }, old + 3);
     // A stray: pushed long ago, never registered, its grace long over.
     await store.ingestCallback(callback('old-stray'), old, old + 1);

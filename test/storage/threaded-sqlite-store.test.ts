@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildTimeoutNotice } from '../../src/deadline/timeout-notice.ts';
 import { ThreadedSqliteStore } from '../../src/storage/sqlite/threaded-sqlite-store.ts';
 
 /** The SQLite store on its own thread: what crosses the boundary, and what happens at its edges. */
@@ -10,7 +9,7 @@ describe('SQLite store thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relay-thread-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('answers calls in any order they finish, and keeps the relay\'s own notice builder', async () => {
+  it('answers calls in any order they finish, and builds the relay\'s timeout notices on its side', async () => {
     const store = new ThreadedSqliteStore({ filename: join(dir, 'a.db'), synchronous: 'normal' });
     try {
       await store.migrate();
@@ -18,8 +17,10 @@ describe('SQLite store thread', () => {
       const outcomes = await Promise.all(Array.from({ length: 20 }, (_, index) =>
         store.register({ appId: 'app', traceId: `t-${index}`, serverUri: 'http://127.0.0.1:1/x', deadlineAt: now + 10 }, now)));
       expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(20).fill('created'));
-      expect(await store.expireOverdue(now + 11, 100, buildTimeoutNotice)).toBe(20);
-      await expect(store.expireOverdue(now + 12, 100, () => ({ contentType: 'text/plain', body: 'x' }))).rejects.toThrow(TypeError);
+      expect(await store.expireOverdue(now + 11, 100)).toBe(20);
+      const [notice] = await store.claimDueDeliveries('w', now + 12, 10_000, 1);
+      expect(notice).toMatchObject({ kind: 'timeout', contentType: 'application/json' });
+      expect(JSON.parse(notice!.body)).toMatchObject({ type: 'callback.timeout', error: 'WX_TIMEOUT_ERROR', app_id: 'app' });
     } finally {
       await store.close();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttemptOutcome } from '../../src/delivery/delivery-status.ts';
+import { AttemptOutcome } from '../../src/model/delivery-status.ts';
 import { decideVerdict, parseRetryAfter, retryDelayMs, type RetryPolicy } from '../../src/delivery/retry-policy.ts';
 
 const policy: RetryPolicy = { scheduleMs: [1000, 5000, 60_000], retryAfterMaxMs: 3_600_000, jitterRatio: 0.2 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canDeliveryTransition, DeliveryStatus } from '../../src/delivery/delivery-status.ts';
-import { canTransition, STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../src/registration/trace-status.ts';
+import { canDeliveryTransition, DeliveryStatus } from '../../src/model/delivery-status.ts';
+import { canTransition, STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../src/model/trace-status.ts';
 
 describe('trace status transitions', () => {
   const allowed: Array<[string, string]> = [

@@ -1,6 +1,6 @@
 import type { DialectTraits } from '../dialect-traits.ts';
 import type { ClaimedDelivery, ClaimScope } from '../relay-store.ts';
-import { DeliveryStatus, type DeliveryKind } from '../../delivery/delivery-status.ts';
+import { DeliveryStatus, type DeliveryKind } from '../../model/delivery-status.ts';
 import { changedRows, type Db } from './store-context.ts';
 import { num } from './row-mappers.ts';
 import { inClaimScope } from './claim-scope.ts';

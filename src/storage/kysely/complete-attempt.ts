@@ -1,7 +1,7 @@
 import { newRowId } from '../row-id.ts';
 import type { AttemptRecord, AttemptVerdict, ClaimedDelivery } from '../relay-store.ts';
-import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
-import { TraceStatus } from '../../registration/trace-status.ts';
+import { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
+import { TraceStatus } from '../../model/trace-status.ts';
 import { changedRows, type Db } from './store-context.ts';
 
 const MAX_ERROR_CHARS = 500;

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
 import type { ActivityBucket } from '../relay-store.ts';
 import { num } from './row-mappers.ts';
 import type { Db } from './store-context.ts';

@@ -1,8 +1,8 @@
 import type { DialectTraits } from '../dialect-traits.ts';
-import type { TimeoutNoticeBuilder } from '../relay-store.ts';
-import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { buildTimeoutNotice } from '../../model/timeout-notice.ts';
+import { DeliveryKind } from '../../model/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
-import { TraceError, TraceStatus } from '../../registration/trace-status.ts';
+import { TraceError, TraceStatus } from '../../model/trace-status.ts';
 import { toTraceRecord } from './row-mappers.ts';
 import { changedRows, type Db } from './store-context.ts';
 
@@ -10,7 +10,7 @@ import { changedRows, type Db } from './store-context.ts';
  * Times out one batch of overdue traces. The read is an index range on
  * (status, deadline_at), so its cost follows the number expired, not pending.
  */
-export async function expireOverdue(db: Db, traits: DialectTraits, now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> {
+export async function expireOverdue(db: Db, traits: DialectTraits, now: number, limit: number): Promise<number> {
   let overdue = db.selectFrom('relay_traces').selectAll()
     .where('status', '=', TraceStatus.pending)
     .where('deadline_at', '<=', now)
@@ -26,7 +26,7 @@ export async function expireOverdue(db: Db, traits: DialectTraits, now: number, 
       .executeTakeFirst();
     if (changedRows(moved) === 0) continue;
     const trace = toTraceRecord(row);
-    const message = notice(trace, now);
+    const message = buildTimeoutNotice(trace, now);
     await insertDelivery(db, { tracePk: trace.pk, kind: DeliveryKind.timeout, destination: trace.serverUri, callbackId: null, ...message, isLate: false }, now);
     expired += 1;
   }

@@ -1,7 +1,8 @@
 import { newRowId } from '../row-id.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
-import { CallbackState, IngestOutcome, type IncomingCallback, type IngestLease, type IngestResult, type TraceRecord } from '../relay-store.ts';
-import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
+import { IngestOutcome, type IncomingCallback, type IngestLease, type IngestResult, type TraceRecord } from '../relay-store.ts';
+import { CallbackState } from '../../model/callback-state.ts';
+import { STATUSES_ACCEPTING_CALLBACK } from '../../model/trace-status.ts';
 import { selectTrace } from './trace-lookup.ts';
 import { startCallbackDelivery } from './start-delivery.ts';
 import { startRouteDeliveries } from './start-route-deliveries.ts';

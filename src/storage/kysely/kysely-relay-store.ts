@@ -4,14 +4,14 @@ import type { DialectTraits } from '../dialect-traits.ts';
 import type {
   AdoptPage, AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
   IngestLease, IngestResult, NewRegistration, ParkedCursor, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
-  TimeoutNoticeBuilder, TraceDetail, TraceRecord,
+  TraceDetail, TraceRecord,
 } from '../relay-store.ts';
 import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, TracePage } from '../relay-store.ts';
 import { listAudit, recordAudit } from './audit-log.ts';
 import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
 import { replayTrace } from './replay-trace.ts';
 import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
-import { DeliveryStatus } from '../../delivery/delivery-status.ts';
+import { DeliveryStatus } from '../../model/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
 import { inClaimScope } from './claim-scope.ts';
 import { completeAttempt } from './complete-attempt.ts';
@@ -28,7 +28,7 @@ import { listCallbacks, readCallback } from './read-callbacks.ts';
 import { registerTrace } from './register-trace.ts';
 import { num, toTraceRecord } from './row-mappers.ts';
 import { changedRows } from './store-context.ts';
-import { TraceStatus } from '../../registration/trace-status.ts';
+import { TraceStatus } from '../../model/trace-status.ts';
 import { runMigrations } from './run-migrations.ts';
 import type { Db } from './store-context.ts';
 
@@ -92,8 +92,8 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => completeAttempt(trx, claim, record, verdict, now));
   }
 
-  expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> {
-    return this.#write((trx) => expireOverdue(trx, this.#traits, now, limit, notice));
+  expireOverdue(now: number, limit: number): Promise<number> {
+    return this.#write((trx) => expireOverdue(trx, this.#traits, now, limit));
   }
 
   async adoptParkedCallbacks(from: ParkedCursor | null, limit: number, now: number): Promise<AdoptPage> {
@@ -168,8 +168,8 @@ export class KyselyRelayStore implements RelayStore {
     return countActivity(this.#db, from, to, bucketMs);
   }
 
-  replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> {
-    return this.#write((trx) => replayTrace(trx, appId, traceId, actor, now, notice));
+  replayTrace(appId: string, traceId: string, actor: string, now: number): Promise<ReplayOutcome> {
+    return this.#write((trx) => replayTrace(trx, appId, traceId, actor, now));
   }
 
   countRedrivable(filter: RedriveFilter): Promise<number> {

@@ -1,7 +1,7 @@
 import { newRowId } from '../row-id.ts';
 import type { Insertable } from 'kysely';
 import type { DeliveriesTable } from '../database-schema.ts';
-import { DeliveryStatus, type DeliveryKind } from '../../delivery/delivery-status.ts';
+import { DeliveryStatus, type DeliveryKind } from '../../model/delivery-status.ts';
 import type { Db } from './store-context.ts';
 import type { IngestLease } from '../relay-store.ts';
 

@@ -1,5 +1,6 @@
-import { CallbackState, type AdoptPage, type ParkedCursor, type TraceRecord } from '../relay-store.ts';
-import { STATUSES_ACCEPTING_CALLBACK } from '../../registration/trace-status.ts';
+import { type AdoptPage, type ParkedCursor, type TraceRecord } from '../relay-store.ts';
+import { CallbackState } from '../../model/callback-state.ts';
+import { STATUSES_ACCEPTING_CALLBACK } from '../../model/trace-status.ts';
 import { num, toTraceRecord } from './row-mappers.ts';
 import { selectTrace } from './trace-lookup.ts';
 import { startCallbackDelivery } from './start-delivery.ts';

@@ -1,7 +1,8 @@
 import type { DialectTraits } from '../dialect-traits.ts';
-import { CallbackState, type PurgeCounts } from '../relay-store.ts';
-import { DeliveryStatus } from '../../delivery/delivery-status.ts';
-import { TraceStatus } from '../../registration/trace-status.ts';
+import { type PurgeCounts } from '../relay-store.ts';
+import { CallbackState } from '../../model/callback-state.ts';
+import { DeliveryStatus } from '../../model/delivery-status.ts';
+import { TraceStatus } from '../../model/trace-status.ts';
 import type { Db } from './store-context.ts';
 
 /** Finished for good: nothing more will be sent for these. */

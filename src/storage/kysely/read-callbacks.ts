@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { CallbacksTable } from '../database-schema.ts';
 import type { AttemptView, CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
-import type { AttemptOutcome, DeliveryKind } from '../../delivery/delivery-status.ts';
+import type { AttemptOutcome, DeliveryKind } from '../../model/delivery-status.ts';
 import { num, toCallbackView, toDeliveryView } from './row-mappers.ts';
 import type { Db } from './store-context.ts';
 

@@ -1,7 +1,7 @@
 import type { AttemptView, Backlog, TraceDetail } from '../relay-store.ts';
-import { CallbackState } from '../relay-store.ts';
-import { DeliveryStatus, type AttemptOutcome, type DeliveryKind } from '../../delivery/delivery-status.ts';
-import { TraceStatus } from '../../registration/trace-status.ts';
+import { CallbackState } from '../../model/callback-state.ts';
+import { DeliveryStatus, type AttemptOutcome, type DeliveryKind } from '../../model/delivery-status.ts';
+import { TraceStatus } from '../../model/trace-status.ts';
 import { selectTrace } from './trace-lookup.ts';
 import { num, toCallbackView, toDeliveryView } from './row-mappers.ts';
 import type { Db } from './store-context.ts';

@@ -2,7 +2,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type { RedriveCursor, RedriveFilter, RedrivePage } from '../relay-store.ts';
-import { TraceStatus } from '../../registration/trace-status.ts';
+import { TraceStatus } from '../../model/trace-status.ts';
 import { requeueCallback } from './replay-trace.ts';
 import { num, toTraceRecord } from './row-mappers.ts';
 import type { Db } from './store-context.ts';

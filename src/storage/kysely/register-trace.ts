@@ -1,7 +1,7 @@
 import { newRowId } from '../row-id.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type { NewRegistration, RegisterOutcome } from '../relay-store.ts';
-import { TraceStatus } from '../../registration/trace-status.ts';
+import { TraceStatus } from '../../model/trace-status.ts';
 import { toTraceRecord } from './row-mappers.ts';
 import { adoptParkedForTrace } from './parked-callbacks.ts';
 import { selectTrace } from './trace-lookup.ts';

@@ -1,8 +1,9 @@
 import { newRowId } from '../row-id.ts';
-import type { ReplayOutcome, TimeoutNoticeBuilder, TraceRecord } from '../relay-store.ts';
-import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import type { ReplayOutcome, TraceRecord } from '../relay-store.ts';
+import { buildTimeoutNotice } from '../../model/timeout-notice.ts';
+import { DeliveryKind } from '../../model/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
-import { canTransition, TraceStatus } from '../../registration/trace-status.ts';
+import { canTransition, TraceStatus } from '../../model/trace-status.ts';
 import { recordAudit } from './audit-log.ts';
 import { selectTrace } from './trace-lookup.ts';
 import { changedRows, type Db } from './store-context.ts';
@@ -55,7 +56,7 @@ export async function requeueCallback(db: Db, trace: TraceRecord, source: Reques
  * Replays a trace: its verdict when one arrived, else the timeout notice it was
  * sent (rebuilt if none was stored). Audited in the same transaction.
  */
-export async function replayTrace(db: Db, appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> {
+export async function replayTrace(db: Db, appId: string, traceId: string, actor: string, now: number): Promise<ReplayOutcome> {
   const trace = await selectTrace(db, appId, traceId);
   if (!trace) return { kind: 'not_found' };
   let deliveryId: string | undefined;
@@ -70,7 +71,7 @@ export async function replayTrace(db: Db, appId: string, traceId: string, actor:
     const sent = await db.selectFrom('relay_deliveries').select(['content_type', 'body'])
       .where('trace_pk', '=', trace.pk).where('kind', '=', DeliveryKind.timeout)
       .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-    const message = sent ? { contentType: sent.content_type, body: sent.body } : notice(trace, now);
+    const message = sent ? { contentType: sent.content_type, body: sent.body } : buildTimeoutNotice(trace, now);
     deliveryId = await insertRequestedDelivery(db, trace, {
       kind: DeliveryKind.timeout, contentType: message.contentType, body: message.body,
       callbackId: null, source: 'replay', requestedBy: actor,

@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { CallbacksTable, DeliveriesTable, TracesTable } from '../database-schema.ts';
 import type { CallbackView, DeliveryView, TraceRecord } from '../relay-store.ts';
-import type { CallbackState } from '../relay-store.ts';
-import type { TraceError, TraceStatus } from '../../registration/trace-status.ts';
-import type { DeliveryKind, DeliveryStatus } from '../../delivery/delivery-status.ts';
+import type { CallbackState } from '../../model/callback-state.ts';
+import type { TraceError, TraceStatus } from '../../model/trace-status.ts';
+import type { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
 
 // Drivers differ in how they return BIGINT (pg: string, mysql2: number or string); normalise here.
 const num = (value: unknown): number => Number(value);

@@ -1,9 +1,10 @@
 import type { Selectable } from 'kysely';
 import type { CallbacksTable } from '../database-schema.ts';
-import { CallbackState, type ClaimedDelivery, type IngestLease, type TraceRecord } from '../relay-store.ts';
-import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { type ClaimedDelivery, type IngestLease, type TraceRecord } from '../relay-store.ts';
+import { CallbackState } from '../../model/callback-state.ts';
+import { DeliveryKind } from '../../model/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
-import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../registration/trace-status.ts';
+import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../model/trace-status.ts';
 import { changedRows, type Db } from './store-context.ts';
 import { isTunnelDestination } from './claim-scope.ts';
 

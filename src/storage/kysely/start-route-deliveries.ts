@@ -1,5 +1,5 @@
 import type { RouteTarget } from '../relay-store.ts';
-import { DeliveryKind } from '../../delivery/delivery-status.ts';
+import { DeliveryKind } from '../../model/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
 import type { Db } from './store-context.ts';
 

@@ -1,5 +1,5 @@
-import type { AttemptOutcome } from '../../delivery/delivery-status.ts';
-import { DeliveryStatus } from '../../delivery/delivery-status.ts';
+import type { AttemptOutcome } from '../../model/delivery-status.ts';
+import { DeliveryStatus } from '../../model/delivery-status.ts';
 import type { DestinationHealth } from '../relay-store.ts';
 import { num } from './row-mappers.ts';
 import type { Db } from './store-context.ts';

@@ -1,5 +1,4 @@
-import type { TimeoutNoticeBuilder } from '../relay-store.ts';
-import { buildTimeoutNotice } from '../../deadline/timeout-notice.ts';
+import type { RelayStore } from '../relay-store.ts';
 
 /** Options the SQLite thread opens its database with. */
 export interface SqliteThreadData {
@@ -10,7 +9,7 @@ export interface SqliteThreadData {
 /** One store call, sent to the SQLite thread. */
 export interface StoreCall {
   id: number;
-  method: string;
+  method: StoreCallName | 'close';
   args: unknown[];
 }
 
@@ -27,22 +26,22 @@ export interface SerializedError {
 }
 
 /**
- * Functions cannot cross a thread boundary; the builders the relay uses are sent
- * by name and looked up again on the other side.
+ * Every RelayStore method but `close`, as the thread serves them: the proxy on
+ * the calling side and the thread's dispatch are both made from this list, and
+ * the type below fails to compile when the store gains a method the list lacks.
  */
-const NOTICE_BUILDERS: Readonly<Record<string, TimeoutNoticeBuilder>> = { timeout: buildTimeoutNotice };
+export const STORE_CALLS = [
+  'migrate', 'ping', 'register', 'ingestCallback', 'ingestAndLease', 'claimDueDeliveries', 'releaseClaim',
+  'completeAttempt', 'expireOverdue', 'adoptParkedCallbacks', 'adoptParkedFor', 'expireParked', 'nextDueAt',
+  'purgeRetired', 'listPendingTraces', 'getTrace', 'listCallbacks', 'getCallback', 'countBacklog', 'listTraces',
+  'summarizeDestinations', 'countActivity', 'replayTrace', 'countRedrivable', 'redriveFailedPage', 'recordAudit',
+  'listAudit',
+] as const satisfies ReadonlyArray<keyof RelayStore>;
+export type StoreCallName = (typeof STORE_CALLS)[number];
 
-export function noticeBuilderName(builder: TimeoutNoticeBuilder): string {
-  const name = Object.entries(NOTICE_BUILDERS).find(([, known]) => known === builder)?.[0];
-  if (!name) throw new TypeError('the SQLite store thread only knows the relay\'s own timeout notice builder');
-  return name;
-}
-
-export function noticeBuilderNamed(name: string): TimeoutNoticeBuilder {
-  const builder = NOTICE_BUILDERS[name];
-  if (!builder) throw new TypeError(`unknown timeout notice builder ${name}`);
-  return builder;
-}
+type Unlisted = Exclude<keyof RelayStore, StoreCallName | 'dialect' | 'close'>;
+/** Compiles only while every store method is listed in STORE_CALLS. */
+export const EVERY_METHOD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;
 
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };

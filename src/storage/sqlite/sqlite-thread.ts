@@ -4,10 +4,9 @@
 // that arrive meanwhile into the next transaction.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteStore } from './open-sqlite-store.ts';
-import { noticeBuilderNamed, serializeError, type SqliteThreadData, type StoreAnswer, type StoreCall } from './sqlite-thread-protocol.ts';
+import { serializeError, STORE_CALLS, type SqliteThreadData, type StoreAnswer, type StoreCall } from './sqlite-thread-protocol.ts';
 
-/** The methods whose last argument is a timeout notice builder, sent by name. */
-const TAKES_NOTICE = new Set(['expireOverdue', 'replayTrace']);
+const SERVED = new Set<string>([...STORE_CALLS, 'close']);
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-thread.ts runs as a worker thread of the relay');
@@ -21,9 +20,8 @@ port.on('message', (call: StoreCall) => {
 async function answer(call: StoreCall): Promise<StoreAnswer> {
   try {
     const method = store[call.method];
-    if (typeof method !== 'function') throw new TypeError(`the SQLite store has no method ${call.method}`);
-    const args = TAKES_NOTICE.has(call.method) ? [...call.args.slice(0, -1), noticeBuilderNamed(call.args.at(-1) as string)] : call.args;
-    return { id: call.id, ok: true, value: await method.apply(store, args) };
+    if (!SERVED.has(call.method) || typeof method !== 'function') throw new TypeError(`the SQLite store has no method ${call.method}`);
+    return { id: call.id, ok: true, value: await method.apply(store, call.args) };
   } catch (error) {
     return { id: call.id, ok: false, error: serializeError(error) };
   }

@@ -1,13 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import type {
-  ActivityBucket, AdoptPage, AttemptRecord, AttemptVerdict, AuditEntry, Backlog, CallbackDetail, CallbackFilter, CallbackSummary,
-  ClaimedDelivery, ClaimScope, DestinationHealth, IncomingCallback, IngestLease, IngestOutcome, IngestResult, NewRegistration, ParkedCursor, PendingCursor,
-  PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
-  TimeoutNoticeBuilder, TraceCursor, TraceDetail, TraceFilter, TracePage, TraceRecord,
-} from '../relay-store.ts';
+import type { RelayStore } from '../relay-store.ts';
 import type { SqliteOptions } from './open-sqlite-store.ts';
 import type { FileHold } from './sqlite-file-hold.ts';
-import { deserializeError, noticeBuilderName, type SqliteThreadData, type StoreAnswer } from './sqlite-thread-protocol.ts';
+import { deserializeError, STORE_CALLS, type SqliteThreadData, type StoreAnswer, type StoreCallName } from './sqlite-thread-protocol.ts';
 
 export interface SqliteThreadHooks {
   /**
@@ -26,12 +21,27 @@ interface PendingCall {
   reject: (error: unknown) => void;
 }
 
+/** Every store call is a message to the thread: the methods come from STORE_CALLS (see the class's static block). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the methods are defined from one list, not written out
+export interface ThreadedSqliteStore extends Pick<RelayStore, StoreCallName> {}
+
 /**
  * The SQLite store, run on a thread of its own (see sqlite-thread.ts). Each
  * method is one message; the thread answers when the call's transaction has
  * committed, so a resolved write is as durable as on the main thread.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class ThreadedSqliteStore implements RelayStore {
+  static {
+    for (const method of STORE_CALLS) {
+      Object.defineProperty(this.prototype, method, {
+        value(this: ThreadedSqliteStore, ...args: unknown[]) {
+          return this.#call(method, ...args);
+        },
+      });
+    }
+  }
+
   readonly dialect = 'sqlite';
   readonly #worker: Worker;
   readonly #pending = new Map<number, PendingCall>();
@@ -51,7 +61,7 @@ export class ThreadedSqliteStore implements RelayStore {
     this.#worker.on('exit', (code) => this.#fail(new Error(`the SQLite store thread stopped (exit code ${code})`)));
   }
 
-  #call<T>(method: string, ...args: unknown[]): Promise<T> {
+  #call<T>(method: StoreCallName | 'close', ...args: unknown[]): Promise<T> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     if (this.#pending.size === 0) this.#worker.ref();
@@ -76,34 +86,6 @@ export class ThreadedSqliteStore implements RelayStore {
     for (const call of this.#pending.values()) call.reject(this.#failure);
     this.#pending.clear();
   }
-
-  migrate(): Promise<void> { return this.#call('migrate'); }
-  ping(): Promise<void> { return this.#call('ping'); }
-  register(input: NewRegistration, now: number): Promise<RegisterOutcome> { return this.#call('register', input, now); }
-  ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> { return this.#call('ingestCallback', input, now, parkedUntil); }
-  ingestAndLease(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease): Promise<IngestResult> { return this.#call('ingestAndLease', input, now, parkedUntil, lease); }
-  claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> { return this.#call('claimDueDeliveries', owner, now, leaseMs, limit, scope); }
-  releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean> { return this.#call('releaseClaim', claim, retryAt, now); }
-  completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> { return this.#call('completeAttempt', claim, record, verdict, now); }
-  async expireOverdue(now: number, limit: number, notice: TimeoutNoticeBuilder): Promise<number> { return this.#call('expireOverdue', now, limit, noticeBuilderName(notice)); }
-  adoptParkedCallbacks(from: ParkedCursor | null, limit: number, now: number): Promise<AdoptPage> { return this.#call('adoptParkedCallbacks', from, limit, now); }
-  adoptParkedFor(appId: string, traceId: string, now: number): Promise<boolean> { return this.#call('adoptParkedFor', appId, traceId, now); }
-  expireParked(now: number, limit: number): Promise<number> { return this.#call('expireParked', now, limit); }
-  nextDueAt(scope?: ClaimScope): Promise<number | null> { return this.#call('nextDueAt', scope); }
-  purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts> { return this.#call('purgeRetired', cutoff, limit); }
-  listPendingTraces(after: PendingCursor | null, limit: number): Promise<TraceRecord[]> { return this.#call('listPendingTraces', after, limit); }
-  getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined> { return this.#call('getTrace', appId, traceId); }
-  listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]> { return this.#call('listCallbacks', filter); }
-  getCallback(id: string): Promise<CallbackDetail | undefined> { return this.#call('getCallback', id); }
-  countBacklog(now: number): Promise<Backlog> { return this.#call('countBacklog', now); }
-  listTraces(filter: TraceFilter, after: TraceCursor | null, limit: number): Promise<TracePage> { return this.#call('listTraces', filter, after, limit); }
-  summarizeDestinations(since: number, limit: number): Promise<DestinationHealth[]> { return this.#call('summarizeDestinations', since, limit); }
-  countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]> { return this.#call('countActivity', from, to, bucketMs); }
-  async replayTrace(appId: string, traceId: string, actor: string, now: number, notice: TimeoutNoticeBuilder): Promise<ReplayOutcome> { return this.#call('replayTrace', appId, traceId, actor, now, noticeBuilderName(notice)); }
-  countRedrivable(filter: RedriveFilter): Promise<number> { return this.#call('countRedrivable', filter); }
-  redriveFailedPage(filter: RedriveFilter, after: RedriveCursor | null, limit: number, actor: string, now: number): Promise<RedrivePage> { return this.#call('redriveFailedPage', filter, after, limit, actor, now); }
-  recordAudit(entry: AuditEntry): Promise<void> { return this.#call('recordAudit', entry); }
-  listAudit(limit: number, before?: number): Promise<AuditEntry[]> { return this.#call('listAudit', limit, before); }
 
   async close(): Promise<void> {
     if (!this.#failure) await this.#call('close');
