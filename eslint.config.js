@@ -29,6 +29,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tool configuration read by CommonJS loaders.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'chaos/**/*.ts'],
     rules: { 'max-lines-per-function': 'off', '@typescript-eslint/no-explicit-any': 'off', 'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }] },
   },

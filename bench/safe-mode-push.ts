@@ -7,8 +7,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { loadConfig } from '../src/config/load-config.ts';
-import { formatEvent, mediaCheckEvent } from '../src/providers/wechat/sample-events.ts';
-import { buildSimulatedPush, sendSimulatedPush } from '../src/providers/wechat/simulated-push.ts';
+import { formatEvent, mediaCheckEvent } from '../src/simulator/sample-events.ts';
+import { buildSimulatedPush, sendSimulatedPush } from '../src/simulator/simulated-push.ts';
 
 const [relayUrl = 'http://127.0.0.1:9000', countText = '200'] = process.argv.slice(2);
 const app = loadConfig(process.env).apps[0];

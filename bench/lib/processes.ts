@@ -10,7 +10,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts `node <script> [args]` and waits for `ready <port>` (bench servers) or the relay's start line. */
 export async function startProcess(script: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {

@@ -61,3 +61,28 @@ export function reportFailure(command: string, error: unknown): number {
   }
   throw error;
 }
+
+/**
+ * The shape of a command about one trace (`status`, `replay`): `--help`, exactly one
+ * trace id, then `act` with a client for the relay; failures become exit codes.
+ */
+export async function runTraceCommand(command: string, help: string, args: string[], act: (client: RelayClient, traceId: string, values: TraceCommandValues) => Promise<void>): Promise<number> {
+  try {
+    const { values, positionals } = parseClientArgs(args, { 'app-id': { type: 'string' } });
+    if (values.help) {
+      console.log(help);
+      return EXIT.ok;
+    }
+    const [traceId, ...rest] = positionals;
+    if (!traceId || rest.length > 0) throw new UsageError('give exactly one trace_id');
+    await act(clientFrom(values), traceId, { appId: values['app-id'], json: values.json === true });
+    return EXIT.ok;
+  } catch (error) {
+    return reportFailure(command, error);
+  }
+}
+
+export interface TraceCommandValues {
+  appId: string | undefined;
+  json: boolean;
+}

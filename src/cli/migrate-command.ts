@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load-config.ts';
-import { assertDatabaseReachable, maskDatabaseUrl, openStore } from '../storage/open-store.ts';
+import { maskDatabaseUrl } from '../redaction/url-credentials.ts';
+import { assertDatabaseReachable, openStore } from '../storage/open-store.ts';
 
 export const MIGRATE_USAGE = `Usage: callback-relay migrate
 

@@ -1,4 +1,4 @@
-import { CLIENT_HELP, EXIT, UsageError, clientFrom, parseClientArgs, reportFailure } from './client-options.ts';
+import { CLIENT_HELP, runTraceCommand } from './client-options.ts';
 
 const HELP = `Usage: callback-relay replay <trace_id> [--app-id <id>]
 
@@ -13,20 +13,10 @@ A trace that is still pending (NOTHING_TO_REPLAY) or being delivered right now
 ${CLIENT_HELP}`;
 
 /** `callback-relay replay`. */
-export async function runReplayCommand(args: string[]): Promise<number> {
-  try {
-    const { values, positionals } = parseClientArgs(args, { 'app-id': { type: 'string' } });
-    if (values.help) {
-      console.log(HELP);
-      return EXIT.ok;
-    }
-    const [traceId, ...rest] = positionals;
-    if (!traceId || rest.length > 0) throw new UsageError('give exactly one trace_id');
-    const queued = await clientFrom(values).replay(traceId, values['app-id']);
+export function runReplayCommand(args: string[]): Promise<number> {
+  return runTraceCommand('replay', HELP, args, async (client, traceId, values) => {
+    const queued = await client.replay(traceId, values.appId);
     if (values.json) console.log(JSON.stringify(queued, null, 2));
     else console.log(`queued: ${queued.kind === 'timeout' ? 'timeout notice' : 'verdict'} of ${queued.trace_id} (app ${queued.app_id}) as delivery ${queued.delivery_id}`);
-    return EXIT.ok;
-  } catch (error) {
-    return reportFailure('replay', error);
-  }
+  });
 }

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import type { WechatApp } from '../config/config-schema.ts';
 import { ConfigError } from '../config/env-variables.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { formatEvent, genericEvent, mediaCheckEvent } from '../providers/wechat/sample-events.ts';
-import { buildSimulatedPush, sendSimulatedPush, type PushMode } from '../providers/wechat/simulated-push.ts';
+import { formatEvent, genericEvent, mediaCheckEvent } from '../simulator/sample-events.ts';
+import { buildSimulatedPush, sendSimulatedPush, type PushMode } from '../simulator/simulated-push.ts';
 
 const USAGE = `Usage: callback-relay simulate [options]
 

@@ -4,7 +4,7 @@ import { createRelayLogger } from '../app/relay-logger.ts';
 import type { RelayConfig } from '../config/config-schema.ts';
 import { formatDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { maskDatabaseUrl } from '../storage/open-store.ts';
+import { maskDatabaseUrl } from '../redaction/url-credentials.ts';
 
 export const START_USAGE = `Usage: callback-relay start
 

@@ -1,5 +1,5 @@
 import type { TraceState } from '../sdk/relay-client.ts';
-import { CLIENT_HELP, EXIT, UsageError, clientFrom, parseClientArgs, reportFailure } from './client-options.ts';
+import { CLIENT_HELP, runTraceCommand } from './client-options.ts';
 
 const HELP = `Usage: callback-relay status <trace_id> [--app-id <id>]
 
@@ -34,19 +34,9 @@ export function describeTrace(trace: TraceState): string {
 }
 
 /** `callback-relay status`. */
-export async function runStatusCommand(args: string[]): Promise<number> {
-  try {
-    const { values, positionals } = parseClientArgs(args, { 'app-id': { type: 'string' } });
-    if (values.help) {
-      console.log(HELP);
-      return EXIT.ok;
-    }
-    const [traceId, ...rest] = positionals;
-    if (!traceId || rest.length > 0) throw new UsageError('give exactly one trace_id');
-    const trace = await clientFrom(values).status(traceId, values['app-id']);
+export function runStatusCommand(args: string[]): Promise<number> {
+  return runTraceCommand('status', HELP, args, async (client, traceId, values) => {
+    const trace = await client.status(traceId, values.appId);
     console.log(values.json ? JSON.stringify(trace, null, 2) : describeTrace(trace));
-    return EXIT.ok;
-  } catch (error) {
-    return reportFailure('status', error);
-  }
+  });
 }

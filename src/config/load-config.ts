@@ -1,5 +1,5 @@
 import { checkDestination } from '../destination/destination-rules.ts';
-import { maskServerUri } from '../registration/trace-view.ts';
+import { maskServerUri } from '../redaction/url-credentials.ts';
 import { readFileSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';

@@ -1,4 +1,4 @@
-import { buildSimulatedPush, sendSimulatedPush } from '../providers/wechat/simulated-push.ts';
+import { buildSimulatedPush, sendSimulatedPush } from '../simulator/simulated-push.ts';
 
 export interface DemoApp {
   appId: string;

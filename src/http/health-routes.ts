@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
+import { withTimeout } from '../time/with-timeout.ts';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -34,15 +35,7 @@ export function registerHealthRoutes(app: FastifyInstance, store: RelayStore, me
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const text = await metrics.render(() => withTimeout(store.countBacklog(Date.now()), READY_TIMEOUT_MS));
+    const text = await metrics.render(() => withTimeout(store.countBacklog(), READY_TIMEOUT_MS));
     return reply.type(metrics.contentType).send(text);
   });
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -20,7 +20,7 @@ export class RelayMetrics {
   readonly postponed = new Counter({ name: 'relay_deliveries_postponed_total', help: 'Claimed deliveries handed back unsent without spending an attempt, by reason (origin_busy, circuit_half_open).', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly circuitState = new Gauge({ name: 'relay_destination_circuit_state', help: 'Circuit of each destination origin seen by this instance: 0 closed, 1 half-open, 2 open.', labelNames: ['origin'] as const, registers: [this.registry] });
   readonly destinationInFlight = new Gauge({ name: 'relay_destination_in_flight', help: 'Sends in flight per destination origin on this instance.', labelNames: ['origin'] as const, registers: [this.registry] });
-  readonly purged = new Counter({ name: 'relay_retention_purged_total', help: 'Rows removed by the retention purge, by kind (trace, stray_callback).', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly purged = new Counter({ name: 'relay_retention_purged_total', help: 'Rows removed by the retention purge, by kind (trace, stray_callback, routed_event).', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly #pending = new Gauge({ name: 'relay_traces_pending', help: 'Registered traces waiting for their callback.', registers: [this.registry] });
   readonly #parked = new Gauge({ name: 'relay_callbacks_parked', help: 'Callbacks waiting for their registration.', registers: [this.registry] });
   readonly #open = new Gauge({ name: 'relay_deliveries_open', help: 'Deliveries not yet delivered or failed.', registers: [this.registry] });

@@ -43,7 +43,3 @@ export function canTransition(from: TraceStatus, to: TraceStatus): boolean {
 
 /** Statuses from which an arriving callback starts a delivery. */
 export const STATUSES_ACCEPTING_CALLBACK: readonly TraceStatus[] = [TraceStatus.pending, TraceStatus.timedOut];
-
-export function isTraceStatus(value: string): value is TraceStatus {
-  return Object.values(TraceStatus).includes(value as TraceStatus);
-}

@@ -1,3 +1,4 @@
+import { maskDatabaseUrl } from '../redaction/url-credentials.ts';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/env-variables.ts';
@@ -25,7 +26,7 @@ const REBUILD_LOCK_MS = 60_000;
 
 /** Checks REDIS_URL up front: a typo would otherwise only ever show as "degraded". */
 export function checkRedisUrl(url: string): void {
-  const masked = url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
+  const masked = maskDatabaseUrl(url);
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -58,17 +58,20 @@ export class RetentionPurger {
     const cutoff = clock.now() - this.#options.retentionDays * DAY_MS;
     let traces = 0;
     let strays = 0;
+    let routed = 0;
     for (let batch = 0; batch < maxBatchesPerPass && !this.#loop.signal.aborted; batch += 1) {
       const purged = await store.purgeRetired(cutoff, batchSize);
       traces += purged.traces;
       strays += purged.strayCallbacks;
-      if (purged.traces < batchSize && purged.strayCallbacks < batchSize) break;
+      routed += purged.routedEvents;
+      if (purged.traces < batchSize && purged.strayCallbacks < batchSize && purged.routedEvents < batchSize) break;
       await this.#loop.sleep(BATCH_PAUSE_MS);
     }
-    if (traces + strays > 0) {
+    if (traces + strays + routed > 0) {
       metrics.purged.inc({ kind: 'trace' }, traces);
       metrics.purged.inc({ kind: 'stray_callback' }, strays);
-      this.#deps.logger.info({ traces, stray_callbacks: strays, retention_days: this.#options.retentionDays }, 'retention purge');
+      metrics.purged.inc({ kind: 'routed_event' }, routed);
+      this.#deps.logger.info({ traces, stray_callbacks: strays, routed_events: routed, retention_days: this.#options.retentionDays }, 'retention purge');
     }
     return traces;
   }

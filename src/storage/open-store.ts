@@ -1,4 +1,5 @@
 import type { RelayConfig } from '../config/config-schema.ts';
+import { maskDatabaseUrl } from '../redaction/url-credentials.ts';
 import { ConfigError } from '../config/env-variables.ts';
 import { openMysqlStore } from './mysql/open-mysql-store.ts';
 import { openPostgresStore } from './postgres/open-postgres-store.ts';
@@ -7,10 +8,6 @@ import type { ServerPoolOptions } from './server-pool-options.ts';
 import { holdSqliteFile } from './sqlite/sqlite-file-hold.ts';
 import { ThreadedSqliteStore } from './sqlite/threaded-sqlite-store.ts';
 
-/** Hides credentials in a database URL before it reaches a log or an error message. */
-export function maskDatabaseUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@').replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, '$1***');
-}
 
 type StoreConfig = Pick<RelayConfig, 'databaseUrl' | 'sqliteSynchronous'>
   & Partial<Pick<RelayConfig, 'dbPoolMax' | 'dbStatementTimeoutMs' | 'dbConnectTimeoutMs'>>;

@@ -1,6 +1,7 @@
 import type { AttemptOutcome, DeliveryKind, DeliveryStatus } from '../model/delivery-status.ts';
 import type { TraceError, TraceStatus } from '../model/trace-status.ts';
 import type { CallbackState } from '../model/callback-state.ts';
+import type { RouteTarget } from '../model/route-target.ts';
 
 /**
  * The relay's storage, in the relay's words. Every method is its own transaction
@@ -66,7 +67,7 @@ export interface RelayStore {
   listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]>;
   /** One push with the deliveries it caused (routed events) and their attempts. */
   getCallback(id: string): Promise<CallbackDetail | undefined>;
-  countBacklog(now: number): Promise<Backlog>;
+  countBacklog(): Promise<Backlog>;
   /** One page of traces, newest first, matching `filter`; `after` continues from the previous page's `next`. */
   listTraces(filter: TraceFilter, after: TraceCursor | null, limit: number): Promise<TracePage>;
   /** How each destination has answered since `since`: attempts, successes, last answer, open deliveries. */
@@ -169,11 +170,6 @@ export interface IncomingCallback {
   routes?: readonly RouteTarget[];
 }
 
-/** One destination of a routed event and the rule that chose it. */
-export interface RouteTarget {
-  route: string;
-  destination: string;
-}
 
 export const IngestOutcome = {
   forwarded: 'forwarded',
@@ -310,6 +306,8 @@ export interface PendingCursor {
 export interface PurgeCounts {
   traces: number;
   strayCallbacks: number;
+  /** Routed events (no registered id) whose deliveries had all finished, with those deliveries. */
+  routedEvents: number;
 }
 
 export interface Backlog {

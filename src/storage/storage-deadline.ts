@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { RelayError } from '../errors/relay-error.ts';
-import { withTimeout } from '../http/health-routes.ts';
+import { withTimeout } from '../time/with-timeout.ts';
 
 /** WeChat stops waiting at 5 s; a request that storage cannot serve by then is answered 503 instead. */
 export const STORAGE_DEADLINE_MS = 4000;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatEvent, mediaCheckEvent } from '../../src/providers/wechat/sample-events.ts';
+import { formatEvent, mediaCheckEvent } from '../../src/simulator/sample-events.ts';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { register, type TestRelay } from '../helpers/relay-harness.ts';
 import { COMPAT_XML_APP, SAFE_JSON_APP, writeRelayConfig } from '../helpers/wechat-config.ts';

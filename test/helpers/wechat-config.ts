@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { WechatApp } from '../../src/config/config-schema.ts';
-import { buildSimulatedPush, sendSimulatedPush, type PushMode } from '../../src/providers/wechat/simulated-push.ts';
+import { buildSimulatedPush, sendSimulatedPush, type PushMode } from '../../src/simulator/simulated-push.ts';
 import type { TestRelay } from './relay-harness.ts';
 
 /** Two apps as the "done" asks: one safe-mode JSON, one compatible-mode XML, with non-zero keys. */

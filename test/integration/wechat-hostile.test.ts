@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEncodingAesKey } from '../../src/providers/wechat/aes-key.ts';
 import { encryptMessage } from '../../src/providers/wechat/message-cipher.ts';
 import { pad32 } from '../../src/providers/wechat/pkcs7-32.ts';
-import { formatEvent, mediaCheckEvent, toWechatXml } from '../../src/providers/wechat/sample-events.ts';
+import { formatEvent, mediaCheckEvent, toWechatXml } from '../../src/simulator/sample-events.ts';
 import { sha1Sorted } from '../../src/providers/wechat/signature.ts';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { push, register, send, startRelay, type TestRelay } from '../helpers/relay-harness.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatEvent, mediaCheckEvent } from '../../src/providers/wechat/sample-events.ts';
+import { formatEvent, mediaCheckEvent } from '../../src/simulator/sample-events.ts';
 import { sha1Sorted } from '../../src/providers/wechat/signature.ts';
-import { buildSimulatedPush, sendSimulatedPush } from '../../src/providers/wechat/simulated-push.ts';
+import { buildSimulatedPush, sendSimulatedPush } from '../../src/simulator/simulated-push.ts';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { getTrace, push, register, send, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
 import { COMPAT_XML_APP, SAFE_JSON_APP, pushAs, writeRelayConfig } from '../helpers/wechat-config.ts';

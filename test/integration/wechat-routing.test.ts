@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatEvent, genericEvent } from '../../src/providers/wechat/sample-events.ts';
+import { formatEvent, genericEvent } from '../../src/simulator/sample-events.ts';
 import { BusinessServer } from '../helpers/business-server.ts';
 import { getTrace, register, send, startRelay, type TestRelay } from '../helpers/relay-harness.ts';
 import { SAFE_JSON_APP, pushAs, writeRelayConfig } from '../helpers/wechat-config.ts';

@@ -139,7 +139,7 @@ describe(`RelayStore transitions on ${currentBackend()}`, () => {
     await store.adoptParkedCallbacks(null, 100, now + 2);
     const statuses = await Promise.all(ids.map(async (id) => (await store.getTrace('app', id))!.status));
     expect(statuses.every((status) => status === 'delivering')).toBe(true);
-    expect((await store.countBacklog(now + 2)).parkedCallbacks).toBe(0);
+    expect((await store.countBacklog()).parkedCallbacks).toBe(0);
     const claims = (await claimOne('w', now + 3)).filter((claim) => claim.traceId?.startsWith('race-'));
     expect(claims).toHaveLength(30);
   });

@@ -75,4 +75,32 @@ describe(`retention on ${currentBackend()}`, () => {
     expect(recent.attempts).toHaveLength(1);
     expect(recent.callback).not.toBeNull();
   });
+
+  it('purges routed events once all their deliveries have finished, and keeps one still being sent', async () => {
+    const routed = (id: string): IncomingCallback => ({
+      appId: 'default', correlationId: null, dedupeKey: `id:${id}`, event: 'event/subscribe_msg_sent_event',
+      contentType: 'application/json', body: `{"id":"${id}"}`, fingerprint: id,
+      routes: [{ route: 'ops', destination: 'http://127.0.0.1:1/ops' }, { route: 'audit', destination: 'http://127.0.0.1:1/audit' }],
+    });
+    await store.ingestCallback(routed('old-routed-done'), old, old + 1);
+    await store.ingestCallback(routed('old-routed-open'), old + 1, old + 2);
+    const claims = await waitFor(async () => {
+      const found = (await store.claimDueDeliveries('old-worker', old + 5, 60_000, 100)).filter((claim) => claim.routeName !== null);
+      return found.length >= 4 ? found : undefined;
+    }, { what: 'the routed deliveries' });
+    const [done, open] = await Promise.all(['old-routed-done', 'old-routed-open'].map(async (id) =>
+      (await store.listCallbacks({ appId: 'default', state: 'routed', limit: 100 })).find((item) => item.body.includes(id))!));
+    const byCallback = (callbackId: string) => claims.filter((claim) => claim.body.includes(callbackId));
+    for (const claim of claims.filter((item) => item.body.includes('old-routed-done'))) {
+      await store.completeAttempt(claim, { ...ok, startedAt: old + 5 }, { kind: 'delivered' }, old + 6);
+    }
+    // One of the other event's two deliveries is finished, one is still being retried.
+    const [finished] = claims.filter((item) => item.body.includes('old-routed-open'));
+    await store.completeAttempt(finished!, { ...ok, startedAt: old + 5 }, { kind: 'delivered' }, old + 6);
+    expect(byCallback('old-routed-done')).toHaveLength(2);
+    await deliveredAt('old-marker-2', old);
+    await waitFor(async () => (await getTrace(relay, 'old-marker-2')).status === 404, { timeoutMs: 20_000, what: 'a purge pass after these were written' });
+    await waitFor(async () => (await store.getCallback(done!.id)) === undefined, { timeoutMs: 20_000, what: 'the finished routed event purged' });
+    expect(await store.getCallback(open!.id)).toMatchObject({ id: open!.id });
+  });
 });

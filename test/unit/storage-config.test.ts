@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { maskDatabaseUrl } from '../../src/storage/open-store.ts';
+import { maskDatabaseUrl } from '../../src/redaction/url-credentials.ts';
 
 describe('storage and scale-out settings', () => {
   it('reads pool, timeouts, retention, lease and Redis prefix from the environment', () => {

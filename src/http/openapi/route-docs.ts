@@ -1,4 +1,4 @@
-import Type, { type TSchema } from 'typebox';
+import Type from 'typebox';
 import { REGISTRATION_LIMITS } from '../../registration/registration-input.ts';
 import { GUARDED, GUARDED_SECURITY, errorResponses } from './error-responses.ts';
 
@@ -136,4 +136,3 @@ export const ROUTE_DOCS: Readonly<Record<string, Record<string, unknown> & { con
   ...otherDocs,
 };
 
-export type RouteDoc = (typeof ROUTE_DOCS)[string] & { body?: TSchema };

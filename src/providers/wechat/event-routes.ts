@@ -1,11 +1,7 @@
 import type { EventRoute } from '../../config/config-schema.ts';
 import { fieldText, type PushMessage } from './push-message.ts';
+import type { RouteTarget } from '../../model/route-target.ts';
 
-/** One destination an event is sent to, and the rule that sent it there. */
-export interface RouteTarget {
-  route: string;
-  destination: string;
-}
 
 /**
  * Where an event that carries no registered id goes: the first rule whose

@@ -53,5 +53,36 @@ export async function purgeRetired(db: Db, traits: DialectTraits, cutoff: number
   if (strays.length > 0) {
     await db.deleteFrom('relay_callbacks').where('id', 'in', strays.map((row) => row.id)).where('state', 'in', STRAY).execute();
   }
-  return { traces: traces.length, strayCallbacks: strays.length };
+  const routed = await purgeRoutedEvents(db, cutoff, limit);
+  return { traces: traces.length, strayCallbacks: strays.length, routedEvents: routed };
+}
+
+/**
+ * Events sent by routing rules belong to no trace: they go with their deliveries
+ * and attempts once every delivery has finished. Read by (state, received_at); the
+ * deliveries by their callback.
+ */
+async function purgeRoutedEvents(db: Db, cutoff: number, limit: number): Promise<number> {
+  const candidates = await db.selectFrom('relay_callbacks').select('id')
+    .where('state', '=', CallbackState.routed)
+    .where('received_at', '<', cutoff)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+  if (candidates.length === 0) return 0;
+  const open = await db.selectFrom('relay_deliveries').select('callback_id')
+    .where('callback_id', 'in', candidates.map((row) => row.id))
+    .where('status', 'in', OPEN)
+    .execute();
+  const stillOpen = new Set(open.map((row) => row.callback_id));
+  const ids = candidates.map((row) => row.id).filter((id) => !stillOpen.has(id));
+  if (ids.length === 0) return 0;
+  const deliveries = await db.selectFrom('relay_deliveries').select('id').where('callback_id', 'in', ids).where('trace_pk', 'is', null).execute();
+  if (deliveries.length > 0) {
+    const deliveryIds = deliveries.map((row) => row.id);
+    await db.deleteFrom('relay_attempts').where('delivery_id', 'in', deliveryIds).execute();
+    await db.deleteFrom('relay_deliveries').where('id', 'in', deliveryIds).execute();
+  }
+  await db.deleteFrom('relay_callbacks').where('id', 'in', ids).where('state', '=', CallbackState.routed).execute();
+  return ids.length;
 }

@@ -1,8 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { CallbacksTable } from '../database-schema.ts';
-import type { AttemptView, CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
-import type { AttemptOutcome, DeliveryKind } from '../../model/delivery-status.ts';
-import { num, toCallbackView, toDeliveryView } from './row-mappers.ts';
+import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
+import { toAttemptView, toCallbackView, toDeliveryView } from './row-mappers.ts';
 import type { Db } from './store-context.ts';
 
 const MAX_ATTEMPTS_SHOWN = 500;
@@ -34,16 +33,6 @@ export async function readCallback(db: Db, id: string): Promise<CallbackDetail |
   return {
     ...toSummary(row),
     deliveries: deliveries.map(toDeliveryView),
-    attempts: attempts.map((attempt): AttemptView => ({
-      deliveryId: attempt.delivery_id,
-      kind: attempt.kind as DeliveryKind,
-      attempt: num(attempt.attempt_no),
-      startedAt: num(attempt.started_at),
-      durationMs: num(attempt.duration_ms),
-      httpStatus: attempt.http_status === null ? null : num(attempt.http_status),
-      outcome: attempt.outcome as AttemptOutcome,
-      errorMessage: attempt.error_message,
-      responseExcerpt: attempt.response_excerpt,
-    })),
+    attempts: attempts.map(toAttemptView),
   };
 }

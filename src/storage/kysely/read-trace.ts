@@ -1,9 +1,9 @@
-import type { AttemptView, Backlog, TraceDetail } from '../relay-store.ts';
+import type { Backlog, TraceDetail } from '../relay-store.ts';
 import { CallbackState } from '../../model/callback-state.ts';
-import { DeliveryStatus, type AttemptOutcome, type DeliveryKind } from '../../model/delivery-status.ts';
+import { DeliveryStatus } from '../../model/delivery-status.ts';
 import { TraceStatus } from '../../model/trace-status.ts';
 import { selectTrace } from './trace-lookup.ts';
-import { num, toCallbackView, toDeliveryView } from './row-mappers.ts';
+import { num, toAttemptView, toCallbackView, toDeliveryView } from './row-mappers.ts';
 import type { Db } from './store-context.ts';
 
 /** Attempts shown per trace; a trace retried for a day has about a dozen. */
@@ -29,17 +29,7 @@ export async function readTrace(db: Db, appId: string, traceId: string): Promise
     callback: callback ? toCallbackView(callback) : null,
     conflicts: callbacks.filter((row) => row.state === CallbackState.conflict).map(toCallbackView),
     deliveries: deliveries.map(toDeliveryView),
-    attempts: attempts.map((row): AttemptView => ({
-      deliveryId: row.delivery_id,
-      kind: row.kind as DeliveryKind,
-      attempt: num(row.attempt_no),
-      startedAt: num(row.started_at),
-      durationMs: num(row.duration_ms),
-      httpStatus: row.http_status === null ? null : num(row.http_status),
-      outcome: row.outcome as AttemptOutcome,
-      errorMessage: row.error_message,
-      responseExcerpt: row.response_excerpt,
-    })),
+    attempts: attempts.map(toAttemptView),
   };
 }
 

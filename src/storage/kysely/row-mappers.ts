@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
-import type { CallbacksTable, DeliveriesTable, TracesTable } from '../database-schema.ts';
-import type { CallbackView, DeliveryView, TraceRecord } from '../relay-store.ts';
+import type { AttemptsTable, CallbacksTable, DeliveriesTable, TracesTable } from '../database-schema.ts';
+import type { AttemptView, CallbackView, DeliveryView, TraceRecord } from '../relay-store.ts';
 import type { CallbackState } from '../../model/callback-state.ts';
 import type { TraceError, TraceStatus } from '../../model/trace-status.ts';
-import type { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
+import type { AttemptOutcome, DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
 
 // Drivers differ in how they return BIGINT (pg: string, mysql2: number or string); normalise here.
 const num = (value: unknown): number => Number(value);
@@ -51,6 +51,23 @@ export function toDeliveryView(row: Selectable<DeliveriesTable>): DeliveryView {
     attemptCount: num(row.attempt_count),
     nextAttemptAt: isOpen ? num(row.next_attempt_at) : null,
     createdAt: num(row.created_at),
+  };
+}
+
+/** An attempt row joined with its delivery's kind. */
+type AttemptRow = Pick<Selectable<AttemptsTable>, 'delivery_id' | 'attempt_no' | 'started_at' | 'duration_ms' | 'http_status' | 'outcome' | 'error_message' | 'response_excerpt'> & { kind: string };
+
+export function toAttemptView(row: AttemptRow): AttemptView {
+  return {
+    deliveryId: row.delivery_id,
+    kind: row.kind as DeliveryKind,
+    attempt: num(row.attempt_no),
+    startedAt: num(row.started_at),
+    durationMs: num(row.duration_ms),
+    httpStatus: row.http_status === null ? null : num(row.http_status),
+    outcome: row.outcome as AttemptOutcome,
+    errorMessage: row.error_message,
+    responseExcerpt: row.response_excerpt,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { RouteTarget } from '../relay-store.ts';
+import type { RouteTarget } from '../../model/route-target.ts';
 import { DeliveryKind } from '../../model/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
 import type { Db } from './store-context.ts';

@@ -40,8 +40,9 @@ export const STORE_CALLS = [
 export type StoreCallName = (typeof STORE_CALLS)[number];
 
 type Unlisted = Exclude<keyof RelayStore, StoreCallName | 'dialect' | 'close'>;
-/** Compiles only while every store method is listed in STORE_CALLS. */
-export const EVERY_METHOD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;
+/** Compiles only while every store method is listed in STORE_CALLS (else it names the missing ones). */
+const everyMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyMethodListed;
 
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };

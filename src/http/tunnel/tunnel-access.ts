@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { RelayError } from '../errors/relay-error.ts';
-import { isLoopbackClient, type ProxyTrust } from '../http/client-address.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import { isLoopbackClient, type ProxyTrust } from '../client-address.ts';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 

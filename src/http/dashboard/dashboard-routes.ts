@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { challengeBrowsers, type Guard } from './browser-guard.ts';
 
-const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dashboard/public', import.meta.url));
 
 export interface DashboardOptions {
   /** The admin API's guard (accepting Basic, for browsers). */

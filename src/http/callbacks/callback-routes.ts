@@ -1,15 +1,16 @@
+import { iso } from '../iso-time.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RelayError } from '../errors/relay-error.ts';
-import { maskServerUri } from '../registration/trace-view.ts';
-import { type CallbackDetail, type CallbackSummary, type RelayStore } from '../storage/relay-store.ts';
-import { CallbackState } from '../model/callback-state.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import { maskServerUri } from '../../redaction/url-credentials.ts';
+import { attemptView } from '../registration/trace-view.ts';
+import { type CallbackDetail, type CallbackSummary, type RelayStore } from '../../storage/relay-store.ts';
+import { CallbackState } from '../../model/callback-state.ts';
 
 export interface CallbackRouteOptions {
   store: RelayStore;
   guard: (request: FastifyRequest) => void;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const MAX_LIMIT = 200;
 
 function summaryView(callback: CallbackSummary): Record<string, unknown> {
@@ -38,15 +39,7 @@ function detailView(callback: CallbackDetail): Record<string, unknown> {
       attempt_count: delivery.attemptCount,
       next_attempt_at: iso(delivery.nextAttemptAt),
     })),
-    attempts: callback.attempts.map((attempt) => ({
-      delivery_id: attempt.deliveryId,
-      attempt: attempt.attempt,
-      at: iso(attempt.startedAt),
-      http_status: attempt.httpStatus,
-      duration_ms: attempt.durationMs,
-      outcome: attempt.outcome,
-      error: attempt.errorMessage,
-    })),
+    attempts: callback.attempts.map(attemptView),
   };
 }
 

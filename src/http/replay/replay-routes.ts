@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { RelayError } from '../errors/relay-error.ts';
-import { identityOf, type AccessGuard } from '../http/access-guard.ts';
-import { assertMayUseApp, assertMayUseDestination, assertUnscoped, scopedAppIds } from '../http/access-scope.ts';
-import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { RelayStore } from '../storage/relay-store.ts';
-import type { Clock } from '../time/clock.ts';
-import { parseRedriveRequest } from './redrive-input.ts';
-import { redriveFailed } from './redrive-failed.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import { identityOf, type AccessGuard } from '../access-guard.ts';
+import { assertMayUseApp, assertMayUseDestination, assertUnscoped, scopedAppIds } from '../access-scope.ts';
+import type { RelayMetrics } from '../../metrics/relay-metrics.ts';
+import type { RelayStore } from '../../storage/relay-store.ts';
+import type { Clock } from '../../time/clock.ts';
+import { parseRedriveRequest } from '../../replay/redrive-input.ts';
+import { redriveFailed } from '../../replay/redrive-failed.ts';
 
 export interface ReplayRouteOptions {
   store: RelayStore;

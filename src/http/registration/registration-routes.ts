@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RelayError } from '../errors/relay-error.ts';
-import { identityOf } from '../http/access-guard.ts';
-import { perMinuteLimit } from '../http/security-plugins.ts';
-import { assertMayUseApp, assertMayUseDestination } from '../http/access-scope.ts';
-import { STORAGE_DEADLINE_MS, withStorageDeadline } from '../storage/storage-deadline.ts';
-import { parseRegistration } from './registration-input.ts';
-import { registerTrace, type RegisterDeps } from './register-trace.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import { identityOf } from '../access-guard.ts';
+import { perMinuteLimit } from '../security-plugins.ts';
+import { assertMayUseApp, assertMayUseDestination } from '../access-scope.ts';
+import { STORAGE_DEADLINE_MS, withStorageDeadline } from '../../storage/storage-deadline.ts';
+import { parseRegistration } from '../../registration/registration-input.ts';
+import { registerTrace, type RegisterDeps } from '../../registration/register-trace.ts';
 import { registrationView, traceDetailView } from './trace-view.ts';
 
 export interface RegistrationRouteOptions {

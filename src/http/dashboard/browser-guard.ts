@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { RelayError, isRelayError } from '../errors/relay-error.ts';
+import { RelayError, isRelayError } from '../../errors/relay-error.ts';
 
 export type Guard = (request: FastifyRequest) => void;
 

@@ -1,9 +1,9 @@
+import { iso } from '../iso-time.ts';
 import type { FastifyInstance } from 'fastify';
-import type { AccessGuard } from '../http/access-guard.ts';
-import { assertUnscoped } from '../http/access-scope.ts';
-import type { DestinationHealth } from './destination-health.ts';
+import type { AccessGuard } from '../access-guard.ts';
+import { assertUnscoped } from '../access-scope.ts';
+import type { DestinationHealth } from '../../delivery/destination-health.ts';
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** `GET /api/admin/destinations`: each origin's circuit and sends in flight, as this instance sees them. */
 export function registerDestinationRoutes(app: FastifyInstance, health: DestinationHealth | undefined, guard: AccessGuard): void {

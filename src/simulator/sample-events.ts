@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PushFormat } from './push-message.ts';
+import type { PushFormat } from '../providers/wechat/push-message.ts';
 
 type Fields = Record<string, unknown>;
 

@@ -1,10 +1,12 @@
+import { iso } from '../iso-time.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RelayError } from '../errors/relay-error.ts';
-import { identityOf } from '../http/access-guard.ts';
-import { assertUnscoped } from '../http/access-scope.ts';
-import { maskServerUri } from '../registration/trace-view.ts';
-import type { RelayStore, TraceRecord } from '../storage/relay-store.ts';
-import type { Clock } from '../time/clock.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import { identityOf } from '../access-guard.ts';
+import { assertUnscoped } from '../access-scope.ts';
+import { maskServerUri } from '../../redaction/url-credentials.ts';
+import { traceFields } from '../registration/trace-view.ts';
+import type { RelayStore, TraceRecord } from '../../storage/relay-store.ts';
+import type { Clock } from '../../time/clock.ts';
 import {
   ACTIVITY_LIMITS, ACTIVITY_SCHEMA, DESTINATIONS_SCHEMA, TRACE_LIST_SCHEMA,
   type ActivityQuery, type DestinationQuery, type TraceListQuery,
@@ -19,21 +21,9 @@ export interface AdminReadOptions {
   circuitOf?: (destination: string) => string | null;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 function traceSummary(trace: TraceRecord): Record<string, unknown> {
-  return {
-    trace_id: trace.traceId,
-    app_id: trace.appId,
-    server_uri: maskServerUri(trace.serverUri),
-    status: trace.status,
-    error: trace.error,
-    late: trace.isLate,
-    conflicts: trace.conflictCount,
-    created_at: iso(trace.createdAt),
-    updated_at: iso(trace.updatedAt),
-    deadline_at: iso(trace.deadlineAt),
-  };
+  return { ...traceFields(trace), conflicts: trace.conflictCount };
 }
 
 /** The schema checked the format; this turns it into epoch ms. */

@@ -1,10 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { request } from 'undici';
-import { decodeEncodingAesKey } from './aes-key.ts';
-import { encryptMessage } from './message-cipher.ts';
-import { readPushBody, type PushFormat } from './push-message.ts';
+import { decodeEncodingAesKey } from '../providers/wechat/aes-key.ts';
+import { encryptMessage } from '../providers/wechat/message-cipher.ts';
+import { readPushBody, type PushFormat } from '../providers/wechat/push-message.ts';
 import { toWechatXml } from './sample-events.ts';
-import { sha1Sorted } from './signature.ts';
+import { sha1Sorted } from '../providers/wechat/signature.ts';
 
 export type PushMode = 'plain' | 'compatible' | 'safe';
 

@@ -1,5 +1,5 @@
-import { RelayError } from '../errors/relay-error.ts';
-import type { TraceCursor } from '../storage/relay-store.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import type { TraceCursor } from '../../storage/relay-store.ts';
 
 /** Opaque to clients, so the paging key can change without breaking them. */
 export function encodeTraceCursor(cursor: TraceCursor): string {

@@ -1,9 +1,9 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RelayError } from '../errors/relay-error.ts';
-import { MAX_CLIENT_FRAME_BYTES } from './tunnel-protocol.ts';
-import type { TunnelHub } from './tunnel-hub.ts';
-import { TUNNEL_NAME_PATTERN } from './tunnel-uri.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import { MAX_CLIENT_FRAME_BYTES } from '../../tunnel/tunnel-protocol.ts';
+import type { TunnelHub } from '../../tunnel/tunnel-hub.ts';
+import { TUNNEL_NAME_PATTERN } from '../../tunnel/tunnel-uri.ts';
 
 export interface TunnelRouteOptions {
   hub: TunnelHub;

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
-import { TraceStatus } from '../model/trace-status.ts';
-import { GUARDED, GUARDED_SECURITY, errorResponses } from '../http/openapi/error-responses.ts';
+import { TraceStatus } from '../../model/trace-status.ts';
+import { GUARDED, GUARDED_SECURITY, errorResponses } from '../openapi/error-responses.ts';
 
 const isoTime = (description: string) => Type.String({ format: 'date-time', description });
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);

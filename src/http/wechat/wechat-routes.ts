@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestPush, type IngestDeps } from '../../callback/ingest-push.ts';
 import { RelayError, isRelayError } from '../../errors/relay-error.ts';
-import { withTimeout } from '../../http/health-routes.ts';
-import { routeEvent } from './event-routes.ts';
-import { openPush, StaleTimestampError } from './open-push.ts';
-import { isLoopbackClient, type ProxyTrust } from '../../http/client-address.ts';
-import { identifyPush } from './push-identity.ts';
-import { contentTypeOf } from './push-message.ts';
-import { isUrlSignatureValid } from './signature.ts';
-import type { WechatApps } from './wechat-apps.ts';
+import { withTimeout } from '../../time/with-timeout.ts';
+import { routeEvent } from '../../providers/wechat/event-routes.ts';
+import { openPush, StaleTimestampError } from '../../providers/wechat/open-push.ts';
+import { isLoopbackClient, type ProxyTrust } from '../client-address.ts';
+import { identifyPush } from '../../providers/wechat/push-identity.ts';
+import { contentTypeOf } from '../../providers/wechat/push-message.ts';
+import { isUrlSignatureValid } from '../../providers/wechat/signature.ts';
+import type { WechatApps } from '../../providers/wechat/wechat-apps.ts';
 
 export interface WechatRouteOptions {
   apps: WechatApps;
