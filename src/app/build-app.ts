@@ -11,7 +11,10 @@ import { HttpSender } from '../delivery/http-sender.ts';
 import { registerAdminReadRoutes } from '../http/admin/admin-read-routes.ts';
 import { acceptBasicAsBearer } from '../http/dashboard/browser-guard.ts';
 import { registerDashboard } from '../http/dashboard/dashboard-routes.ts';
-import { DestinationHealth, originOf, type CircuitStateName } from '../delivery/destination-health.ts';
+import { DestinationHealth, originOf } from '../delivery/destination-health.ts';
+import { watchDestinations } from '../delivery/destination-metrics.ts';
+import { unsafeSettings } from '../config/unsafe-settings.ts';
+import { adoptIfIndexed } from '../callback/adopt-indexed.ts';
 import { registerDestinationRoutes } from '../http/delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { SchemeSender } from '../delivery/sender.ts';
@@ -30,7 +33,7 @@ import { registerWechatRoutes } from '../http/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../http/registration/registration-routes.ts';
 import { registerReplayRoutes } from '../http/replay/replay-routes.ts';
 import { assertDatabaseReachable, openStore } from '../storage/open-store.ts';
-import type { IncomingCallback, RelayStore } from '../storage/relay-store.ts';
+import type { RelayStore } from '../storage/relay-store.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { createTunnelAccess } from '../http/tunnel/tunnel-access.ts';
 import { TunnelHub } from '../tunnel/tunnel-hub.ts';
@@ -179,25 +182,6 @@ interface ServerDeps {
   redis: RelayRedis | undefined;
 }
 
-const CIRCUIT_GAUGE: Record<CircuitStateName, number> = { closed: 0, half_open: 1, open: 2 };
-
-/** Copies each origin's circuit into the metrics at every scrape. */
-function watchDestinations(health: DestinationHealth, metrics: RelayMetrics): void {
-  metrics.onRender(() => {
-    for (const item of health.states()) {
-      metrics.circuitState.set({ origin: item.origin }, CIRCUIT_GAUGE[item.state]);
-      metrics.destinationInFlight.set({ origin: item.origin }, item.inFlight);
-    }
-  });
-}
-
-/** Settings a production relay must not run with, named wherever the relay reports its state. */
-export function unsafeSettings(config: RelayConfig): string[] {
-  const warnings: string[] = [];
-  if (config.acceptUnsignedPushes) warnings.push('RELAY_ACCEPT_UNSIGNED_PUSHES=true: apps without a token accept unsigned pushes from loopback senders (local testing only)');
-  return warnings;
-}
-
 async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<FastifyInstance> {
   const server: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -235,7 +219,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   registerCallbackRoutes(server, { store: deps.store, guard: (request) => assertUnscoped(guard(request)) });
   await registerWechatRoutes(server, {
     apps,
-    ingest: { ...deps, parkedGraceS: config.parkedGraceS, onParked: redis ? (callback) => void adoptIfRegistered(deps, redis, callback) : undefined },
+    ingest: { ...deps, parkedGraceS: config.parkedGraceS, onParked: redis ? (callback) => void adoptIfIndexed(deps, redis, callback) : undefined },
     bodyLimitBytes: config.pushBodyLimitBytes,
     storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
     acceptUnsignedPushes: config.acceptUnsignedPushes,
@@ -250,17 +234,4 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   });
   await registerDashboard(server, { guard: browserGuard });
   return server;
-}
-
-/**
- * A push parked although the hot index knows its trace: the registration committed on
- * another instance at the same moment. Adopt it now rather than on the next sweep.
- */
-async function adoptIfRegistered(deps: ServerDeps, redis: RelayRedis, callback: IncomingCallback): Promise<void> {
-  if (callback.correlationId === null || !(await redis.lookupRoute(callback.appId, callback.correlationId))) return;
-  try {
-    if (await deps.store.adoptParkedFor(callback.appId, callback.correlationId, deps.clock.now())) deps.onNewDelivery();
-  } catch (error) {
-    deps.logger.warn({ err: error }, 'could not adopt a parked push at once; the sweeper will');
-  }
 }

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import { IngestOutcome, type IncomingCallback, type RelayStore } from '../storage/relay-store.ts';
+import { IngestOutcome, type IncomingCallback, type CallbackIntake } from '../storage/relay-store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Handoff } from '../delivery/delivery-worker.ts';
 
 export interface IngestDeps {
-  store: RelayStore;
+  store: CallbackIntake;
   clock: Clock;
   metrics: RelayMetrics;
   logger: Logger;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
 import { PeriodicLoop } from '../time/periodic-loop.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { ParkedCursor, RelayStore } from '../storage/relay-store.ts';
+import type { ParkedCursor, Housekeeping } from '../storage/relay-store.ts';
 
 export interface DeadlineSweeperOptions {
   intervalMs: number;
@@ -22,7 +22,7 @@ export interface DeadlineIndex {
 }
 
 export interface DeadlineSweeperDeps {
-  store: RelayStore;
+  store: Housekeeping;
   clock: Clock;
   logger: Logger;
   metrics: RelayMetrics;

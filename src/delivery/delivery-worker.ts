@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { ClaimedDelivery, ClaimScope, IngestLease, RelayStore } from '../storage/relay-store.ts';
+import type { ClaimedDelivery, ClaimScope, IngestLease, DeliveryQueue } from '../storage/relay-store.ts';
 import { AttemptOutcome } from '../model/delivery-status.ts';
 import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.ts';
 import type { SendResult } from './http-sender.ts';
@@ -24,7 +24,7 @@ export interface DeliveryWorkerOptions {
 }
 
 export interface DeliveryWorkerDeps {
-  store: RelayStore;
+  store: DeliveryQueue;
   sender: Sender;
   clock: Clock;
   logger: Logger;

@@ -12,7 +12,7 @@ export interface RedisHealth {
 }
 
 /** `/readyz` is 503 only when the database does not answer; a Redis that is away is reported as degraded (the relay works without it). */
-export function registerHealthRoutes(app: FastifyInstance, store: RelayStore, metrics: RelayMetrics, redis?: RedisHealth, warnings: readonly string[] = []): void {
+export function registerHealthRoutes(app: FastifyInstance, store: Pick<RelayStore, 'dialect' | 'ping' | 'countBacklog'>, metrics: RelayMetrics, redis?: RedisHealth, warnings: readonly string[] = []): void {
   // Settings that are unsafe outside a developer's machine are shown to every probe, not only in the start log.
   const detail = warnings.length > 0 ? { warnings } : {};
   app.get('/healthz', async () => ({ status: 'ok' }));

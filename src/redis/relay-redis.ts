@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/env-variables.ts';
 import type { DeadlineIndex } from '../deadline/deadline-sweeper.ts';
-import type { PendingCursor, RelayStore, TraceRecord } from '../storage/relay-store.ts';
+import type { PendingCursor, Housekeeping, TraceRecord } from '../storage/relay-store.ts';
 
 export interface RelayRedisOptions {
   /** REDIS_URL. */
@@ -13,7 +13,7 @@ export interface RelayRedisOptions {
 }
 
 export interface RelayRedisDeps {
-  store: RelayStore;
+  store: Housekeeping;
   logger: Logger;
 }
 

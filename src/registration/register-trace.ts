@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import { RelayError } from '../errors/relay-error.ts';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { RegisterOutcome, RelayStore, TraceRecord } from '../storage/relay-store.ts';
+import type { ReadModels, RegisterOutcome, Registrations, TraceRecord } from '../storage/relay-store.ts';
 import { STORAGE_DEADLINE_MS, withStorageDeadline } from '../storage/storage-deadline.ts';
 import type { Clock } from '../time/clock.ts';
 import type { RegistrationInput } from './registration-input.ts';
 
 export interface RegisterDeps {
-  store: RelayStore;
+  store: Registrations & Pick<ReadModels, 'getTrace'>;
   clock: Clock;
   metrics: RelayMetrics;
   logger: Logger;

@@ -1,6 +1,6 @@
 import { newRowId } from '../storage/row-id.ts';
 import type { Clock } from '../time/clock.ts';
-import type { RedriveCursor, RedriveFilter, RelayStore } from '../storage/relay-store.ts';
+import type { RedriveCursor, RedriveFilter, Administration } from '../storage/relay-store.ts';
 
 export interface RedriveResult {
   matched: number;
@@ -8,7 +8,7 @@ export interface RedriveResult {
 }
 
 export interface RedriveDeps {
-  store: RelayStore;
+  store: Administration;
   clock: Clock;
   /** Called after each page that queued deliveries, so the worker starts at once. */
   onNewDelivery: () => void;

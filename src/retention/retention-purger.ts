@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RelayMetrics } from '../metrics/relay-metrics.ts';
-import type { RelayStore } from '../storage/relay-store.ts';
+import type { Housekeeping } from '../storage/relay-store.ts';
 import type { Clock } from '../time/clock.ts';
 import { PeriodicLoop } from '../time/periodic-loop.ts';
 
@@ -16,7 +16,7 @@ export interface RetentionPurgerOptions {
 }
 
 export interface RetentionPurgerDeps {
-  store: RelayStore;
+  store: Housekeeping;
   clock: Clock;
   logger: Logger;
   metrics: RelayMetrics;

@@ -4,19 +4,29 @@ import type { CallbackState } from '../model/callback-state.ts';
 import type { RouteTarget } from '../model/route-target.ts';
 
 /**
- * The relay's storage, in the relay's words. Every method is its own transaction
+ * The relay's storage, in the relay's words, one interface per role (below); each
+ * consumer asks for the roles it uses. Every method is its own transaction
  * and every state change a conditional write, so any number of instances can share
  * one database. No driver type crosses this interface. Times are epoch ms from the
  * caller's Clock.
  */
-export interface RelayStore {
+export interface RelayStore extends Registrations, CallbackIntake, DeliveryQueue, Housekeeping, ReadModels, Administration {
   readonly dialect: string;
   /** Applies pending migrations. */
   migrate(): Promise<void>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Registration: a trace and its server, adopting a push that came first. */
+export interface Registrations {
   /** Registers a trace; adopts a parked callback for it in the same transaction. */
   register(input: NewRegistration, now: number): Promise<RegisterOutcome>;
+}
+
+/** Callback intake: a provider's push stored durably before it is acknowledged. */
+export interface CallbackIntake {
   /** Stores a push durably and, when its trace is known, creates its delivery. */
   ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome>;
   /**
@@ -25,6 +35,12 @@ export interface RelayStore {
    * `claim` is null when nothing was leased (no delivery, or one for a dev tunnel).
    */
   ingestAndLease(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease): Promise<IngestResult>;
+  /** Hands the trace's parked callback, if any, to it; true when a delivery started. */
+  adoptParkedFor(appId: string, traceId: string, now: number): Promise<boolean>;
+}
+
+/** The delivery queue: claim with a lease, give back, complete. */
+export interface DeliveryQueue {
   /**
    * Leases up to `limit` due deliveries (pending and due, or leased with the lease run out);
    * with a `scope`, only those this instance can carry (see ClaimScope).
@@ -37,6 +53,12 @@ export interface RelayStore {
   releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean>;
   /** Records an attempt and applies its verdict if `claim` still holds the lease. */
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean>;
+  /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
+  nextDueAt(scope?: ClaimScope): Promise<number | null>;
+}
+
+/** Sweeps and purges: deadlines, parked pushes, retention, and the pages an outside index is rebuilt from. */
+export interface Housekeeping {
   /** Times out up to `limit` pending traces past their deadline, creating their notices. */
   expireOverdue(now: number, limit: number): Promise<number>;
   /**
@@ -45,12 +67,8 @@ export interface RelayStore {
    * cross-instance race. The caller continues from `next` until it is null.
    */
   adoptParkedCallbacks(from: ParkedCursor | null, limit: number, now: number): Promise<AdoptPage>;
-  /** Hands the trace's parked callback, if any, to it; true when a delivery started. */
-  adoptParkedFor(appId: string, traceId: string, now: number): Promise<boolean>;
   /** Marks parked callbacks past their grace window as expired (kept, not forwarded). */
   expireParked(now: number, limit: number): Promise<number>;
-  /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
-  nextDueAt(scope?: ClaimScope): Promise<number | null>;
   /**
    * Retention: deletes up to `limit` delivered or timed-out traces last changed before
    * `cutoff` (none with a delivery still open), with their callbacks, deliveries and
@@ -62,6 +80,10 @@ export interface RelayStore {
    * previous page): what an external index (Redis) is rebuilt from.
    */
   listPendingTraces(after: PendingCursor | null, limit: number): Promise<TraceRecord[]>;
+}
+
+/** Read models for the dashboard, the admin API and the metrics. */
+export interface ReadModels {
   getTrace(appId: string, traceId: string): Promise<TraceDetail | undefined>;
   /** Recent pushes, newest first (e.g. the unmatched ones of an app). */
   listCallbacks(filter: CallbackFilter): Promise<CallbackSummary[]>;
@@ -74,6 +96,12 @@ export interface RelayStore {
   summarizeDestinations(since: number, limit: number): Promise<DestinationHealth[]>;
   /** Pushes received, verdicts delivered or failed, and traces timed out, per `bucketMs` from `from` to `to`. */
   countActivity(from: number, to: number, bucketMs: number): Promise<ActivityBucket[]>;
+  /** Newest first, up to `limit`, optionally older than `before` (epoch ms). */
+  listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
+}
+
+/** An operator's acts: replays and redrives, each audited. */
+export interface Administration {
   /** Re-sends a trace's stored verdict (or its timeout notice) as a new delivery, audited. */
   replayTrace(appId: string, traceId: string, actor: string, now: number): Promise<ReplayOutcome>;
   /** How many traces a redrive with this filter would pick up now. */
@@ -81,9 +109,6 @@ export interface RelayStore {
   /** Redrives one page of failed traces after `after` (registration order); the caller loops. */
   redriveFailedPage(filter: RedriveFilter, after: RedriveCursor | null, limit: number, actor: string, now: number): Promise<RedrivePage>;
   recordAudit(entry: AuditEntry): Promise<void>;
-  /** Newest first, up to `limit`, optionally older than `before` (epoch ms). */
-  listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
-  close(): Promise<void>;
 }
 
 export type ReplayOutcome =

@@ -5,7 +5,7 @@ import { identityOf } from '../access-guard.ts';
 import { assertUnscoped } from '../access-scope.ts';
 import { maskServerUri } from '../../redaction/url-credentials.ts';
 import { traceFields } from '../registration/trace-view.ts';
-import type { RelayStore, TraceRecord } from '../../storage/relay-store.ts';
+import type { ReadModels, TraceRecord } from '../../storage/relay-store.ts';
 import type { Clock } from '../../time/clock.ts';
 import {
   ACTIVITY_LIMITS, ACTIVITY_SCHEMA, DESTINATIONS_SCHEMA, TRACE_LIST_SCHEMA,
@@ -14,7 +14,7 @@ import {
 import { decodeTraceCursor, encodeTraceCursor } from './trace-cursor.ts';
 
 export interface AdminReadOptions {
-  store: RelayStore;
+  store: ReadModels;
   clock: Clock;
   guard: (request: FastifyRequest) => void;
   /** The circuit breaker's state for a destination on this instance, or null when it keeps none. */

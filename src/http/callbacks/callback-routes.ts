@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../../errors/relay-error.ts';
 import { maskServerUri } from '../../redaction/url-credentials.ts';
 import { attemptView } from '../registration/trace-view.ts';
-import { type CallbackDetail, type CallbackSummary, type RelayStore } from '../../storage/relay-store.ts';
+import { type CallbackDetail, type CallbackSummary, type ReadModels } from '../../storage/relay-store.ts';
 import { CallbackState } from '../../model/callback-state.ts';
 
 export interface CallbackRouteOptions {
-  store: RelayStore;
+  store: ReadModels;
   guard: (request: FastifyRequest) => void;
 }
 

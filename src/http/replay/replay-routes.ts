@@ -4,13 +4,13 @@ import { RelayError } from '../../errors/relay-error.ts';
 import { identityOf, type AccessGuard } from '../access-guard.ts';
 import { assertMayUseApp, assertMayUseDestination, assertUnscoped, scopedAppIds } from '../access-scope.ts';
 import type { RelayMetrics } from '../../metrics/relay-metrics.ts';
-import type { RelayStore } from '../../storage/relay-store.ts';
+import type { Administration, ReadModels } from '../../storage/relay-store.ts';
 import type { Clock } from '../../time/clock.ts';
 import { parseRedriveRequest } from '../../replay/redrive-input.ts';
 import { redriveFailed } from '../../replay/redrive-failed.ts';
 
 export interface ReplayRouteOptions {
-  store: RelayStore;
+  store: Administration & ReadModels;
   clock: Clock;
   logger: Logger;
   metrics: RelayMetrics;

@@ -1,12 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ingestPush, type IngestDeps } from '../../callback/ingest-push.ts';
+import type { IngestDeps } from '../../callback/ingest-push.ts';
+import { receiveWechatPush } from '../../callback/receive-wechat-push.ts';
 import { RelayError, isRelayError } from '../../errors/relay-error.ts';
-import { withTimeout } from '../../time/with-timeout.ts';
-import { routeEvent } from '../../providers/wechat/event-routes.ts';
-import { openPush, StaleTimestampError } from '../../providers/wechat/open-push.ts';
+import { StaleTimestampError } from '../../providers/wechat/open-push.ts';
 import { isLoopbackClient, type ProxyTrust } from '../client-address.ts';
-import { identifyPush } from '../../providers/wechat/push-identity.ts';
-import { contentTypeOf } from '../../providers/wechat/push-message.ts';
 import { isUrlSignatureValid } from '../../providers/wechat/signature.ts';
 import type { WechatApps } from '../../providers/wechat/wechat-apps.ts';
 
@@ -64,28 +61,10 @@ async function verifyUrl(options: WechatRouteOptions, request: WechatRequest, re
 async function receivePush(options: WechatRouteOptions, request: WechatRequest, reply: FastifyReply): Promise<FastifyReply> {
   const app = options.apps.resolve(request.params.appid);
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  // What is stored and forwarded is the plain-mode message, decrypted when it came encrypted.
-  const { message } = openPush(app, request.query, raw, {
+  await receiveWechatPush(options.ingest, app, request.query, raw, {
     acceptsUnsigned: options.acceptUnsignedPushes && isLoopbackClient(request, options.isTrustedProxy),
-    now: options.ingest.clock.now(),
     timestampWindowS: options.timestampWindowS,
+    storageDeadlineMs: options.storageDeadlineMs,
   });
-  const identity = identifyPush(message, app.correlation);
-  const routes = identity.correlationId === null ? routeEvent(app.routes, message) : [];
-  try {
-    await withTimeout(ingestPush(options.ingest, {
-      appId: app.appId,
-      correlationId: identity.correlationId,
-      dedupeKey: identity.dedupeKey,
-      event: identity.event,
-      contentType: contentTypeOf(message.format),
-      body: message.text,
-      fingerprint: identity.fingerprint,
-      routes,
-    }), options.storageDeadlineMs);
-  } catch (error) {
-    request.log.error({ err: error, app_id: app.appId, trace_id: identity.correlationId }, 'push not stored; answering 503 so WeChat retries');
-    throw new RelayError('STORAGE_UNAVAILABLE', 'the push could not be stored; retry later', { 'retry-after': '1' });
-  }
   return reply.type('text/plain; charset=utf-8').send('success');
 }

@@ -18,6 +18,10 @@ const STRAY = [CallbackState.expired, CallbackState.unrouted];
  * transaction, so ingest never waits long behind it.
  */
 export async function purgeRetired(db: Db, traits: DialectTraits, cutoff: number, limit: number): Promise<PurgeCounts> {
+  // Rows that lock nothing a worker claims go first: the traces' row locks, taken last, are
+  // then held only for the few statements that delete them.
+  const routed = await purgeRoutedEvents(db, cutoff, limit);
+  const strays = await purgeStrays(db, cutoff, limit);
   let candidates = db.selectFrom('relay_traces')
     .select(['id', 'app_id', 'trace_id'])
     .where('status', 'in', RETIRED)
@@ -45,6 +49,11 @@ export async function purgeRetired(db: Db, traits: DialectTraits, cutoff: number
       .execute();
     await db.deleteFrom('relay_traces').where('id', 'in', ids).where('status', 'in', RETIRED).execute();
   }
+  return { traces: traces.length, strayCallbacks: strays, routedEvents: routed };
+}
+
+/** Callbacks that never reached a trace, past the retention period. */
+async function purgeStrays(db: Db, cutoff: number, limit: number): Promise<number> {
   const strays = await db.selectFrom('relay_callbacks').select('id')
     .where('state', 'in', STRAY)
     .where('received_at', '<', cutoff)
@@ -53,8 +62,7 @@ export async function purgeRetired(db: Db, traits: DialectTraits, cutoff: number
   if (strays.length > 0) {
     await db.deleteFrom('relay_callbacks').where('id', 'in', strays.map((row) => row.id)).where('state', 'in', STRAY).execute();
   }
-  const routed = await purgeRoutedEvents(db, cutoff, limit);
-  return { traces: traces.length, strayCallbacks: strays.length, routedEvents: routed };
+  return strays.length;
 }
 
 /**
