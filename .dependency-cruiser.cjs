@@ -37,6 +37,13 @@ module.exports = {
       to: { path: ['^src/(storage|callback|delivery|registration|deadline|replay|redis|tunnel)/', 'node_modules/(undici|ioredis|kysely|pg|mysql2)/'] },
     },
     {
+      name: 'foundations-stand-low',
+      comment: 'Time, metrics, errors and redaction serve every room and import none of them but each other and the model.',
+      severity: 'error',
+      from: { path: '^src/(time|metrics|errors|redaction)/' },
+      to: { path: '^src/', pathNot: '^src/(time|metrics|errors|redaction|model)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^src/' },

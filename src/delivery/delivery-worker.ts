@@ -7,7 +7,7 @@ import { buildForwardRequest, UnsendableDeliveryError } from './forward-request.
 import type { SendResult } from './http-sender.ts';
 import type { Sender } from './sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
-import { Waker } from './waker.ts';
+import { Waker } from '../time/waker.ts';
 import type { DestinationHealth, Gate } from './destination-health.ts';
 
 export interface DeliveryWorkerOptions {

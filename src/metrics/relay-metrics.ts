@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Backlog } from '../storage/relay-store.ts';
+
+/** The gauges read from the database at each scrape. */
+export interface BacklogGauges {
+  pendingTraces: number;
+  parkedCallbacks: number;
+  openDeliveries: number;
+}
 
 /**
  * The relay's Prometheus metrics, on a registry of their own (not prom-client's
@@ -37,7 +43,7 @@ export class RelayMetrics {
   }
 
   /** Renders the text format, refreshing the gauges read from the database first. */
-  async render(readBacklog: () => Promise<Backlog>): Promise<string> {
+  async render(readBacklog: () => Promise<BacklogGauges>): Promise<string> {
     try {
       const backlog = await readBacklog();
       this.#pending.set(backlog.pendingTraces);

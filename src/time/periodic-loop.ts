@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Waker } from '../delivery/waker.ts';
+import { Waker } from './waker.ts';
 
 export interface PeriodicLoopOptions {
   /** Wait between passes, ms, spread by `jitter` so instances do not act in lockstep. */
