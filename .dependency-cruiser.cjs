@@ -44,6 +44,20 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(time|metrics|errors|redaction|model)/' },
     },
     {
+      name: 'config-is-read-by-all',
+      comment: 'The validated config object stands below every room that reads it: it checks values itself and imports no domain, provider or edge.',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: `^src/(${DOMAIN.slice(1, -1).replace('|destination', '')}|${EDGE.slice(1, -1)}|storage|redis)/` },
+    },
+    {
+      name: 'delivery-knows-senders-by-interface',
+      comment: 'The delivery worker sends through the Sender interface; the dev tunnel is one sender and stands above it.',
+      severity: 'error',
+      from: { path: '^src/delivery/' },
+      to: { path: '^src/tunnel/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^src/' },

@@ -1,31 +1,25 @@
 import { ConfigError } from '../config/env-variables.ts';
-import { runDemoCommand } from './demo-command.ts';
-import { MIGRATE_USAGE, runMigrateCommand } from './migrate-command.ts';
-import { runRegisterCommand } from './register-command.ts';
-import { runStatusCommand } from './status-command.ts';
-import { runReplayCommand } from './replay-command.ts';
-import { runRedriveCommand } from './redrive-command.ts';
-import { LISTEN_USAGE, runListenCommand } from './listen-command.ts';
-import { runSimulateCommand } from './simulate-command.ts';
-import { runStartCommand, START_USAGE } from './start-command.ts';
+import { LISTEN_USAGE, MIGRATE_USAGE, START_USAGE } from './command-usage.ts';
 
 export type Command = (args: string[]) => Promise<number>;
 
 /**
+ * Each command is loaded only when it runs, so `--help`, a typo or `status`
+ * does not pay for loading the server, the drivers and the store.
  * `usage`: the command takes no options of its own beyond --help; main prints it for
  * -h/--help and refuses any other argument, before the command opens a port or a
  * database. Commands without it parse their own options (and --help) first.
  */
 const COMMANDS: Record<string, { run: Command; summary: string; usage?: string }> = {
-  start: { run: runStartCommand, summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)', usage: START_USAGE },
-  migrate: { run: runMigrateCommand, summary: 'apply database migrations and exit', usage: MIGRATE_USAGE },
-  register: { run: runRegisterCommand, summary: 'register a trace_id with its server_uri (as a business server does)' },
-  status: { run: runStatusCommand, summary: 'tell what happened to a trace: status, push, every attempt' },
-  replay: { run: runReplayCommand, summary: 're-send a trace\'s verdict (or timeout notice) as a new delivery' },
-  redrive: { run: runRedriveCommand, summary: 'count, then re-send, failed traces (--status failed, --since, --dry-run)' },
-  demo: { run: runDemoCommand, summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
-  simulate: { run: runSimulateCommand, summary: 'sign, encrypt and push a WeChat event to a relay (see simulate --help)' },
-  listen: { run: runListenCommand, summary: 'dev tunnel: receive the deliveries of tunnel://<name> on this machine' },
+  start: { run: () => import('./start-command.ts').then((m) => m.runStartCommand()), summary: 'run the relay (HTTP API, delivery worker, deadline sweeper)', usage: START_USAGE },
+  migrate: { run: () => import('./migrate-command.ts').then((m) => m.runMigrateCommand()), summary: 'apply database migrations and exit', usage: MIGRATE_USAGE },
+  register: { run: (args) => import('./register-command.ts').then((m) => m.runRegisterCommand(args)), summary: 'register a trace_id with its server_uri (as a business server does)' },
+  status: { run: (args) => import('./status-command.ts').then((m) => m.runStatusCommand(args)), summary: 'tell what happened to a trace: status, push, every attempt' },
+  replay: { run: (args) => import('./replay-command.ts').then((m) => m.runReplayCommand(args)), summary: 're-send a trace\'s verdict (or timeout notice) as a new delivery' },
+  redrive: { run: (args) => import('./redrive-command.ts').then((m) => m.runRedriveCommand(args)), summary: 'count, then re-send, failed traces (--status failed, --since, --dry-run)' },
+  demo: { run: (args) => import('./demo-command.ts').then((m) => m.runDemoCommand(args)), summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
+  simulate: { run: (args) => import('./simulate-command.ts').then((m) => m.runSimulateCommand(args)), summary: 'sign, encrypt and push a WeChat event to a relay (see simulate --help)' },
+  listen: { run: (args) => import('./listen-command.ts').then((m) => m.runListenCommand(args)), summary: 'dev tunnel: receive the deliveries of tunnel://<name> on this machine' },
 };
 
 function usage(): string {

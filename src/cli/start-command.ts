@@ -6,22 +6,6 @@ import { formatDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { maskDatabaseUrl } from '../redaction/url-credentials.ts';
 
-export const START_USAGE = `Usage: callback-relay start
-
-Runs the relay: the HTTP API on HOST:PORT (default 0.0.0.0:9000), the delivery
-worker and the deadline sweeper, until SIGTERM or SIGINT, then drains and exits.
-Takes no arguments: everything comes from the environment and RELAY_CONFIG.
-
-  DATABASE_URL       sqlite:<file> (default sqlite:data/relay.db), postgres://…, mysql://…
-  WECHAT_APPID, WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY
-                     the mini program; without a token its pushes are refused
-  RELAY_API_KEYS     keys for the registration and admin APIs (else loopback only)
-  RELAY_TRUSTED_PROXIES
-                     the proxies in front of the relay (e.g. 127.0.0.1 for nginx on this host)
-  RELAY_CONFIG       a JSON or YAML file with several apps, keys and routes
-
-The README lists every variable.`;
-
 /** `callback-relay start`: runs until SIGTERM/SIGINT, then drains and exits. */
 export async function runStartCommand(): Promise<number> {
   const config = loadConfig();

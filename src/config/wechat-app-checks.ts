@@ -1,6 +1,6 @@
 import type { WechatApp } from './config-schema.ts';
 import { ConfigError } from './env-variables.ts';
-import { describeEncodingAesKeyProblem } from '../providers/wechat/aes-key.ts';
+import { describeEncodingAesKeyProblem } from './encoding-aes-key-format.ts';
 
 /** Where an app came from, so a message names what the operator must change. */
 export interface AppSource {

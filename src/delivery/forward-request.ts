@@ -1,6 +1,6 @@
 import type { ClaimedDelivery } from '../storage/relay-store.ts';
 import { DeliveryKind } from '../model/delivery-status.ts';
-import { isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
+import { isTunnelUri, parseTunnelUri } from '../destination/tunnel-uri.ts';
 import { signStandardWebhook } from './standard-webhooks.ts';
 
 export const RELAY_EVENT = {

@@ -1,6 +1,6 @@
 import { isUnderPrefix } from '../destination/destination-rules.ts';
 import { RelayError } from '../errors/relay-error.ts';
-import { isTunnelUnderPrefix, isTunnelUri } from '../tunnel/tunnel-uri.ts';
+import { isTunnelUnderPrefix, isTunnelUri } from '../destination/tunnel-uri.ts';
 import type { AccessIdentity } from './access-guard.ts';
 
 /** 403 unless the caller's key may use this app. */

@@ -1,6 +1,6 @@
 import { checkDestination } from '../destination/destination-rules.ts';
 import { RelayError } from '../errors/relay-error.ts';
-import { formatTunnelUri, isTunnelUnderPrefix, isTunnelUri, parseTunnelUri } from '../tunnel/tunnel-uri.ts';
+import { formatTunnelUri, isTunnelUnderPrefix, isTunnelUri, parseTunnelUri } from '../destination/tunnel-uri.ts';
 
 export interface RegistrationInput {
   traceId: string;

@@ -3,7 +3,7 @@ import type { ForwardRequest } from '../delivery/forward-request.ts';
 import type { SendResult } from '../delivery/http-sender.ts';
 import type { Sender } from '../delivery/sender.ts';
 import type { TunnelHub } from './tunnel-hub.ts';
-import { parseTunnelUri } from './tunnel-uri.ts';
+import { parseTunnelUri } from '../destination/tunnel-uri.ts';
 
 /** Carries `tunnel://<name>` forwards over a connected listener instead of HTTP. */
 export class TunnelSender implements Sender {

@@ -7,7 +7,7 @@ import { parseRegistration } from '../../src/registration/registration-input.ts'
 import { joinForwardUrl } from '../../src/tunnel/local-forwarder.ts';
 import { truncateUtf8 } from '../../src/tunnel/listener-connection.ts';
 import { parseRelayFrame, parseResultFrame } from '../../src/tunnel/tunnel-protocol.ts';
-import { parseTunnelUri } from '../../src/tunnel/tunnel-uri.ts';
+import { parseTunnelUri } from '../../src/destination/tunnel-uri.ts';
 
 const codeOf = (serverUri: string, allowed: string[] = []) => {
   try {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeEncodingAesKey, describeEncodingAesKeyProblem } from '../../src/providers/wechat/aes-key.ts';
+import { decodeEncodingAesKey } from '../../src/providers/wechat/aes-key.ts';
+import { describeEncodingAesKeyProblem } from '../../src/config/encoding-aes-key-format.ts';
 import { CiphertextError, decryptMessage, encryptMessage } from '../../src/providers/wechat/message-cipher.ts';
 import { pad32, unpad32 } from '../../src/providers/wechat/pkcs7-32.ts';
 import { readPushBody } from '../../src/providers/wechat/push-message.ts';

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../../errors/relay-error.ts';
 import { MAX_CLIENT_FRAME_BYTES } from '../../tunnel/tunnel-protocol.ts';
 import type { TunnelHub } from '../../tunnel/tunnel-hub.ts';
-import { TUNNEL_NAME_PATTERN } from '../../tunnel/tunnel-uri.ts';
+import { TUNNEL_NAME_PATTERN } from '../../destination/tunnel-uri.ts';
 
 export interface TunnelRouteOptions {
   hub: TunnelHub;
