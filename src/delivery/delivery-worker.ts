@@ -9,6 +9,7 @@ import type { Sender } from './sender.ts';
 import { decideVerdict, type RetryPolicy } from './retry-policy.ts';
 import { Waker } from '../time/waker.ts';
 import type { DestinationHealth, Gate } from './destination-health.ts';
+import { CompletionBatcher } from './completion-batcher.ts';
 
 export interface DeliveryWorkerOptions {
   owner: string;
@@ -49,10 +50,13 @@ export class DeliveryWorker {
   #reserved = 0;
   /** Deliveries in flight that wait for a slot of their busy origin. */
   #waiting = 0;
+  /** Attempts are recorded many to a transaction. */
+  readonly #completions: CompletionBatcher;
 
   constructor(options: DeliveryWorkerOptions, deps: DeliveryWorkerDeps) {
     this.#options = options;
     this.#deps = deps;
+    this.#completions = new CompletionBatcher(deps.store, deps.clock);
   }
 
   start(): void {
@@ -175,8 +179,9 @@ export class DeliveryWorker {
   }
 
   async #attempt(claim: ClaimedDelivery, guarded: (run: () => Promise<SendResult>) => Promise<SendResult | 'postponed'>): Promise<void> {
-    const { store, sender, clock, metrics } = this.#deps;
-    const logger = this.#deps.logger.child({ trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind, route: claim.routeName ?? undefined });
+    const { sender, clock, metrics, logger } = this.#deps;
+    // Plain fields rather than a child logger: a child per attempt costs more than the line.
+    const fields = { trace_id: claim.traceId, app_id: claim.appId, delivery_id: claim.id, attempt: claim.attempt, kind: claim.kind, route: claim.routeName ?? undefined };
     const startedAt = clock.now();
     let result: SendResult;
     try {
@@ -184,7 +189,7 @@ export class DeliveryWorker {
       if (sent === 'postponed') return this.#postpone(claim, clock.now() + 1000, 'circuit_half_open');
       result = sent;
     } catch (error) {
-      logger.error({ err: error }, 'could not build or send the forward');
+      logger.error({ ...fields, err: error }, 'could not build or send the forward');
       const reason = error instanceof UnsendableDeliveryError ? error.message : 'the relay could not send this delivery';
       result = { outcome: AttemptOutcome.refused, httpStatus: null, durationMs: 0, retryAfterMs: null, errorMessage: reason, responseExcerpt: null };
     }
@@ -192,10 +197,10 @@ export class DeliveryWorker {
     const verdict = decideVerdict(this.#options.policy, claim.attempt, result, now, (this.#deps.random ?? Math.random)(), claim.deadlineAt);
     metrics.attempts.inc({ outcome: result.outcome });
     metrics.attemptDuration.observe({ outcome: result.outcome }, result.durationMs / 1000);
-    const applied = await this.#record(claim, () => store.completeAttempt(claim, { ...result, startedAt }, verdict, now), startedAt, logger);
+    const applied = await this.#record(claim, () => this.#completions.complete({ claim, record: { ...result, startedAt }, verdict }), startedAt, fields);
     if (applied === undefined) return;
     if (applied && verdict.kind !== 'retry') metrics.deliveries.inc({ kind: claim.kind, outcome: verdict.kind });
-    logger.info({ status: result.httpStatus, outcome: result.outcome, duration_ms: Math.round(result.durationMs), verdict: verdict.kind, applied }, 'delivery attempt');
+    logger.info({ ...fields, status: result.httpStatus, outcome: result.outcome, duration_ms: Math.round(result.durationMs), verdict: verdict.kind, applied }, 'delivery attempt');
   }
 
   /**
@@ -204,17 +209,18 @@ export class DeliveryWorker {
    * duplicate forward. Past that, the lease runs out and another pass retries the
    * delivery: at-least-once, never lost. Undefined when it could not be recorded.
    */
-  async #record(claim: ClaimedDelivery, write: () => Promise<boolean>, claimedAt: number, logger: Logger): Promise<boolean | undefined> {
+  async #record(claim: ClaimedDelivery, write: () => Promise<boolean>, claimedAt: number, fields: Record<string, unknown>): Promise<boolean | undefined> {
+    const { logger } = this.#deps;
     const giveUpAt = claimedAt + this.#options.leaseMs - RECORD_MARGIN_MS;
     for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 2000)) {
       try {
         return await write();
       } catch (error) {
         if (this.#abort.signal.aborted || this.#deps.clock.now() + waitMs >= giveUpAt) {
-          logger.error({ err: error, delivery_id: claim.id }, 'could not record the attempt; the delivery will be retried when its lease ends');
+          logger.error({ ...fields, err: error }, 'could not record the attempt; the delivery will be retried when its lease ends');
           return undefined;
         }
-        logger.warn({ err: error }, 'could not record the attempt yet; retrying while the lease holds');
+        logger.warn({ ...fields, err: error }, 'could not record the attempt yet; retrying while the lease holds');
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }

@@ -53,6 +53,11 @@ export interface DeliveryQueue {
   releaseClaim(claim: ClaimedDelivery, retryAt: number, now: number): Promise<boolean>;
   /** Records an attempt and applies its verdict if `claim` still holds the lease. */
   completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean>;
+  /**
+   * Records many attempts in one transaction, each as completeAttempt would; per
+   * completion in order, whether its verdict was applied. All or none are stored.
+   */
+  completeAttempts(completions: readonly AttemptCompletion[], now: number): Promise<boolean[]>;
   /** Earliest `next_attempt_at` among open deliveries, or null: how long a worker may sleep. */
   nextDueAt(scope?: ClaimScope): Promise<number | null>;
 }
@@ -264,6 +269,13 @@ export interface AttemptRecord {
   outcome: AttemptOutcome;
   errorMessage: string | null;
   responseExcerpt: string | null;
+}
+
+/** One finished attempt, as the worker hands it to the store. */
+export interface AttemptCompletion {
+  claim: ClaimedDelivery;
+  record: AttemptRecord;
+  verdict: AttemptVerdict;
 }
 
 export type AttemptVerdict =

@@ -93,6 +93,37 @@ describe(`RelayStore transitions on ${currentBackend()}`, () => {
     expect(trace!.deliveries[0]).toMatchObject({ status: 'delivered', attemptCount: 2 });
   });
 
+  it('completes a batch in one transaction: each verdict applied, a lost lease and a repeat left alone, every attempt recorded', async () => {
+    const now = T0 + 6_000_000;
+    await registerAndPush('batch-lost', now);
+    const [lost] = (await claimOne('w', now)).filter((claim) => claim.traceId === 'batch-lost');
+    // Its lease runs out and another instance takes it before the batch is written.
+    const [taken] = (await claimOne('survivor', now + LEASE + 1, other)).filter((claim) => claim.traceId === 'batch-lost');
+    expect(taken).toBeDefined();
+    for (const id of ['batch-ok', 'batch-retry', 'batch-fail']) await registerAndPush(id, now + LEASE + 1);
+    const claims = new Map((await claimOne('w', now + LEASE + 1)).filter((claim) => claim.traceId?.startsWith('batch-')).map((claim) => [claim.traceId!, claim]));
+    expect([...claims.keys()].sort()).toEqual(['batch-fail', 'batch-ok', 'batch-retry']);
+    claims.set('batch-lost', lost!);
+    const applied = await store.completeAttempts([
+      { claim: claims.get('batch-ok')!, record: ok, verdict: { kind: 'delivered' } },
+      { claim: claims.get('batch-retry')!, record: failed, verdict: { kind: 'retry', nextAttemptAt: now + 50_000 } },
+      { claim: claims.get('batch-fail')!, record: failed, verdict: { kind: 'failed', traceError: 'BIZ_SERVER_ERROR' } },
+      { claim: claims.get('batch-lost')!, record: failed, verdict: { kind: 'failed', traceError: 'BIZ_SERVER_ERROR' } },
+      // The same completion twice in one batch: applied once.
+      { claim: claims.get('batch-ok')!, record: ok, verdict: { kind: 'delivered' } },
+    ], now + LEASE + 2);
+    expect(applied).toEqual([true, true, true, false, false]);
+    expect(await store.getTrace('app', 'batch-ok')).toMatchObject({ status: 'delivered', error: null });
+    expect(await store.getTrace('app', 'batch-retry')).toMatchObject({ status: 'delivering' });
+    expect((await store.getTrace('app', 'batch-retry'))!.deliveries[0]).toMatchObject({ status: 'pending', nextAttemptAt: now + 50_000 });
+    expect(await store.getTrace('app', 'batch-fail')).toMatchObject({ status: 'failed', error: 'BIZ_SERVER_ERROR' });
+    expect(await store.getTrace('app', 'batch-lost')).toMatchObject({ status: 'delivering' });
+    expect((await store.getTrace('app', 'batch-lost'))!.attempts).toHaveLength(1);
+    expect((await store.getTrace('app', 'batch-ok'))!.attempts).toHaveLength(2);
+    expect(await store.completeAttempts([], now)).toEqual([]);
+    expect(await other.completeAttempt(taken!, ok, { kind: 'delivered' }, now + LEASE + 3)).toBe(true);
+  });
+
   it('schedules a retry: not due before its time, due after', async () => {
     const now = T0 + 2_000_000;
     await registerAndPush('retry-1', now);

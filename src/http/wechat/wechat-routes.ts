@@ -45,7 +45,8 @@ export async function registerWechatRoutes(app: FastifyInstance, options: Wechat
     });
     for (const path of ['/api/wechat', '/api/wechat/:appid']) {
       scope.get(path, (request: WechatRequest, reply) => verifyUrl(options, request, reply));
-      scope.post(path, { bodyLimit: options.bodyLimitBytes }, (request: WechatRequest, reply) => receivePush(options, request, reply));
+      // Only WeChat's servers read this answer (`success`): browser security headers would be a cost per push, protecting nothing.
+      scope.post(path, { bodyLimit: options.bodyLimitBytes, helmet: false }, (request: WechatRequest, reply) => receivePush(options, request, reply));
     }
   });
 }

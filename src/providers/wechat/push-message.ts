@@ -34,7 +34,8 @@ export function readPushBody(raw: Buffer): PushMessage {
 function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text, keepLargeIntegersExact);
+    // The reviver costs more than the parse itself: only a run of 16 digits can be an unsafe integer.
+    value = UNSAFE_INTEGER_CANDIDATE.test(text) ? JSON.parse(text, keepLargeIntegersExact) : JSON.parse(text);
   } catch (error) {
     throw new RelayError('INVALID_PUSH', `the body is not valid JSON: ${(error as Error).message}`);
   }
@@ -47,6 +48,8 @@ function parseJsonObject(text: string): Record<string, unknown> {
  * round, and two messages could share a dedupe key. Keep such numbers as their
  * source text (the forwarded body is the raw bytes, so nothing changes there).
  */
+const UNSAFE_INTEGER_CANDIDATE = /\d{16}/;
+
 function keepLargeIntegersExact(_key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source) return context.source;
   return value;

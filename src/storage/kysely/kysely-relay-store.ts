@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import type {
-  AdoptPage, AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
+  AdoptPage, AttemptCompletion, AttemptRecord, AttemptVerdict, AuditEntry, Backlog, ClaimedDelivery, ClaimScope, IncomingCallback, IngestOutcome,
   IngestLease, IngestResult, NewRegistration, ParkedCursor, PendingCursor, PurgeCounts, RedriveCursor, RedriveFilter, RedrivePage, RegisterOutcome, RelayStore, ReplayOutcome,
   TraceDetail, TraceRecord,
 } from '../relay-store.ts';
@@ -14,7 +14,7 @@ import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-s
 import { DeliveryStatus } from '../../model/delivery-status.ts';
 import { claimDueDeliveries } from './claim-deliveries.ts';
 import { inClaimScope } from './claim-scope.ts';
-import { completeAttempt } from './complete-attempt.ts';
+import { completeAttempts } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
@@ -88,8 +88,13 @@ export class KyselyRelayStore implements RelayStore {
       .executeTakeFirst()) === 1);
   }
 
-  completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> {
-    return this.#write((trx) => completeAttempt(trx, claim, record, verdict, now));
+  async completeAttempt(claim: ClaimedDelivery, record: AttemptRecord, verdict: AttemptVerdict, now: number): Promise<boolean> {
+    const [applied] = await this.completeAttempts([{ claim, record, verdict }], now);
+    return applied === true;
+  }
+
+  completeAttempts(completions: readonly AttemptCompletion[], now: number): Promise<boolean[]> {
+    return this.#write((trx) => completeAttempts(trx, this.#traits, completions, now));
   }
 
   expireOverdue(now: number, limit: number): Promise<number> {

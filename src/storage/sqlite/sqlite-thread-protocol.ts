@@ -32,7 +32,7 @@ export interface SerializedError {
  */
 export const STORE_CALLS = [
   'migrate', 'ping', 'register', 'ingestCallback', 'ingestAndLease', 'claimDueDeliveries', 'releaseClaim',
-  'completeAttempt', 'expireOverdue', 'adoptParkedCallbacks', 'adoptParkedFor', 'expireParked', 'nextDueAt',
+  'completeAttempt', 'completeAttempts', 'expireOverdue', 'adoptParkedCallbacks', 'adoptParkedFor', 'expireParked', 'nextDueAt',
   'purgeRetired', 'listPendingTraces', 'getTrace', 'listCallbacks', 'getCallback', 'countBacklog', 'listTraces',
   'summarizeDestinations', 'countActivity', 'replayTrace', 'countRedrivable', 'redriveFailedPage', 'recordAudit',
   'listAudit',
