@@ -10,14 +10,16 @@ type Parameter = null | number | bigint | string | NodeJS.ArrayBufferView;
  * of queries, so the cache stays small and preparing is taken off the hot path.
  */
 export function createNodeSqliteExecutor(database: DatabaseSync): IGenericSqlite<DatabaseSync> {
-  const statements = new Map<string, StatementSync>();
-  const prepare = (sql: string): StatementSync => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = database.prepare(sql);
-      statements.set(sql, statement);
+  const statements = new Map<string, Prepared>();
+  const prepare = (sql: string): Prepared => {
+    let prepared = statements.get(sql);
+    if (!prepared) {
+      const statement = database.prepare(sql);
+      // A statement with result columns returns rows (SELECT, PRAGMA, … RETURNING); asked once, not per run.
+      prepared = { statement, returnsRows: statement.columns().length > 0 };
+      statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
   };
   const toParameters = (parameters: readonly unknown[] | undefined): Parameter[] =>
     (parameters ?? []).map((value) => (typeof value === 'boolean' ? Number(value) : value) as Parameter);
@@ -25,13 +27,17 @@ export function createNodeSqliteExecutor(database: DatabaseSync): IGenericSqlite
   return {
     db: database,
     query: (_isSelect, sql, parameters) => {
-      const statement = prepare(sql);
-      // A statement with result columns returns rows (SELECT, PRAGMA, … RETURNING).
-      if (statement.columns().length > 0) return { rows: statement.all(...toParameters(parameters)) };
+      const { statement, returnsRows } = prepare(sql);
+      if (returnsRows) return { rows: statement.all(...toParameters(parameters)) };
       const result = statement.run(...toParameters(parameters));
       return { rows: [], insertId: parseBigInt(result.lastInsertRowid), numAffectedRows: parseBigInt(result.changes) };
     },
-    iterator: (_isSelect, sql, parameters) => prepare(sql).iterate(...toParameters(parameters)) as IterableIterator<unknown>,
+    iterator: (_isSelect, sql, parameters) => prepare(sql).statement.iterate(...toParameters(parameters)) as IterableIterator<unknown>,
     close: () => database.close(),
   };
+}
+
+interface Prepared {
+  statement: StatementSync;
+  returnsRows: boolean;
 }
