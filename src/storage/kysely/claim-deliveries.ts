@@ -7,7 +7,8 @@ import { inClaimScope } from './claim-scope.ts';
 
 const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
 
-function dueWithStatus(db: Db, traits: DialectTraits, status: string, now: number, limit: number, scope: ClaimScope | undefined) {
+/** Due deliveries of one status in (next_attempt_at) order: a range of the (status, next_attempt_at) index. */
+export function selectDueWithStatus(db: Db, traits: DialectTraits, status: string, now: number, limit: number, scope: ClaimScope | undefined) {
   let candidates = db.selectFrom('relay_deliveries')
     .select(['id', 'status', 'next_attempt_at', 'attempt_count', 'created_at'])
     .where('status', '=', status)
@@ -17,7 +18,27 @@ function dueWithStatus(db: Db, traits: DialectTraits, status: string, now: numbe
     .limit(limit);
   if (scope) candidates = candidates.where(inClaimScope(scope));
   if (traits.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
-  return candidates.execute();
+  return candidates;
+}
+
+/** The earliest next_attempt_at among open deliveries (each status one end of its index range). */
+export function selectNextDue(db: Db, status: string, scope: ClaimScope | undefined) {
+  let query = db.selectFrom('relay_deliveries')
+    .select((eb) => eb.fn.min('next_attempt_at').as('due'))
+    .where('status', '=', status);
+  // Deliveries waiting for a listener are due but not claimable here: counting them would spin the worker.
+  if (scope) query = query.where(inClaimScope(scope));
+  return query;
+}
+
+/** Earliest `next_attempt_at` among open deliveries, or null. */
+export async function nextDueAt(db: Db, scope: ClaimScope | undefined): Promise<number | null> {
+  let earliest: number | null = null;
+  for (const status of OPEN) {
+    const due = (await selectNextDue(db, status, scope).executeTakeFirst())?.due;
+    if (due !== null && due !== undefined && (earliest === null || num(due) < earliest)) earliest = num(due);
+  }
+  return earliest;
 }
 
 /**
@@ -30,7 +51,7 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
   // One indexed range per status, each read in (next_attempt_at) order and cut at
   // the limit: with IN (…) the database would collect and sort the whole backlog.
   const open = [];
-  for (const status of OPEN) open.push(...await dueWithStatus(db, traits, status, now, limit, scope));
+  for (const status of OPEN) open.push(...await selectDueWithStatus(db, traits, status, now, limit, scope).execute());
   const due = open
     .sort((a, b) => num(a.next_attempt_at) - num(b.next_attempt_at) || num(a.created_at) - num(b.created_at))
     .slice(0, limit);

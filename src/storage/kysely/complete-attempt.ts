@@ -44,10 +44,7 @@ export async function completeAttempts(db: Db, traits: DialectTraits, completion
  */
 async function completionsHoldingTheLease(db: Db, traits: DialectTraits, completions: readonly AttemptCompletion[]): Promise<Set<number>> {
   const ids = [...new Set(completions.map(({ claim }) => claim.id))].sort();
-  let query = db.selectFrom('relay_deliveries').select(['id', 'status', 'lease_owner', 'attempt_count']).where('id', 'in', ids);
-  // A server database with row locks (the same ones that skip locked rows when claiming); SQLite has one writer.
-  if (traits.supportsSkipLocked) query = query.forUpdate();
-  const rows = new Map((await query.execute()).map((row) => [row.id, row]));
+  const rows = new Map((await selectLeases(db, traits, ids).execute()).map((row) => [row.id, row]));
   const holding = new Set<number>();
   const seen = new Set<string>();
   completions.forEach(({ claim }, index) => {
@@ -57,6 +54,12 @@ async function completionsHoldingTheLease(db: Db, traits: DialectTraits, complet
     if (row.status === DeliveryStatus.delivering && row.lease_owner === claim.leaseOwner && Number(row.attempt_count) === claim.attempt) holding.add(index);
   });
   return holding;
+}
+
+/** The leases of some deliveries, by primary key; locked on a server database (the ones that skip locked rows when claiming: SQLite has one writer). */
+export function selectLeases(db: Db, traits: DialectTraits, ids: readonly string[]) {
+  const query = db.selectFrom('relay_deliveries').select(['id', 'status', 'lease_owner', 'attempt_count']).where('id', 'in', ids);
+  return traits.supportsSkipLocked ? query.forUpdate() : query;
 }
 
 async function finishDeliveries(db: Db, applied: readonly AttemptCompletion[], now: number): Promise<void> {

@@ -12,8 +12,7 @@ import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
 import { replayTrace } from './replay-trace.ts';
 import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
 import { DeliveryStatus } from '../../model/delivery-status.ts';
-import { claimDueDeliveries } from './claim-deliveries.ts';
-import { inClaimScope } from './claim-scope.ts';
+import { claimDueDeliveries, nextDueAt } from './claim-deliveries.ts';
 import { completeAttempts } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -26,7 +25,7 @@ import { countBacklog, readTrace } from './read-trace.ts';
 import { summarizeDestinations } from './summarize-destinations.ts';
 import { listCallbacks, readCallback } from './read-callbacks.ts';
 import { registerTrace } from './register-trace.ts';
-import { num, toTraceRecord } from './row-mappers.ts';
+import { toTraceRecord } from './row-mappers.ts';
 import { changedRows } from './store-context.ts';
 import { TraceStatus } from '../../model/trace-status.ts';
 import { runMigrations } from './run-migrations.ts';
@@ -116,14 +115,8 @@ export class KyselyRelayStore implements RelayStore {
     return this.#write((trx) => expireParked(trx, now, limit));
   }
 
-  async nextDueAt(scope?: ClaimScope): Promise<number | null> {
-    let query = this.#db.selectFrom('relay_deliveries')
-      .select((eb) => eb.fn.min('next_attempt_at').as('due'))
-      .where('status', 'in', [DeliveryStatus.pending, DeliveryStatus.delivering]);
-    // Deliveries waiting for a listener are due but not claimable here: counting them would spin the worker.
-    if (scope) query = query.where(inClaimScope(scope));
-    const row = await query.executeTakeFirst();
-    return row?.due === null || row?.due === undefined ? null : num(row.due);
+  nextDueAt(scope?: ClaimScope): Promise<number | null> {
+    return nextDueAt(this.#db, scope);
   }
 
   purgeRetired(cutoff: number, limit: number): Promise<PurgeCounts> {

@@ -26,7 +26,20 @@ export interface NewDelivery {
 
 /** Inserts a delivery due now: every message the relay sends starts here. */
 export async function insertDelivery(db: Db, delivery: NewDelivery, now: number): Promise<string> {
-  const row: Insertable<DeliveriesTable> = {
+  const [id] = await insertDeliveries(db, [delivery], now);
+  return id!;
+}
+
+/** Inserts many deliveries due now in one statement; their ids, in order. */
+export async function insertDeliveries(db: Db, deliveries: readonly NewDelivery[], now: number): Promise<string[]> {
+  if (deliveries.length === 0) return [];
+  const rows = deliveries.map((delivery) => deliveryRow(delivery, now));
+  await db.insertInto('relay_deliveries').values(rows).execute();
+  return rows.map((row) => row.id);
+}
+
+function deliveryRow(delivery: NewDelivery, now: number): Insertable<DeliveriesTable> & { id: string } {
+  return {
     id: newRowId(),
     trace_pk: delivery.tracePk,
     kind: delivery.kind,
@@ -47,6 +60,4 @@ export async function insertDelivery(db: Db, delivery: NewDelivery, now: number)
     source: delivery.source ?? null,
     requested_by: delivery.requestedBy ?? null,
   };
-  await db.insertInto('relay_deliveries').values(row).execute();
-  return row.id;
 }

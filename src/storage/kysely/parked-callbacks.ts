@@ -96,11 +96,7 @@ export function selectAcceptingTraces(db: Db, keys: ReadonlyArray<{ appId: strin
 
 /** Parked callbacks past their grace window stay stored, marked expired. */
 export async function expireParked(db: Db, now: number, limit: number): Promise<number> {
-  const ids = await db.selectFrom('relay_callbacks').select('id')
-    .where('state', '=', CallbackState.parked)
-    .where('parked_until', '<', now)
-    .limit(limit)
-    .execute();
+  const ids = await selectExpiredParked(db, now, limit).execute();
   if (ids.length === 0) return 0;
   await db.updateTable('relay_callbacks')
     .set({ state: CallbackState.expired })
@@ -108,4 +104,12 @@ export async function expireParked(db: Db, now: number, limit: number): Promise<
     .where('state', '=', CallbackState.parked)
     .execute();
   return ids.length;
+}
+
+/** Parked pushes past their grace window: a range of the (state, parked_until) index. */
+export function selectExpiredParked(db: Db, now: number, limit: number) {
+  return db.selectFrom('relay_callbacks').select('id')
+    .where('state', '=', CallbackState.parked)
+    .where('parked_until', '<', now)
+    .limit(limit);
 }

@@ -1,6 +1,6 @@
 import type { RouteTarget } from '../../model/route-target.ts';
 import { DeliveryKind } from '../../model/delivery-status.ts';
-import { insertDelivery } from './new-delivery.ts';
+import { insertDeliveries } from './new-delivery.ts';
 import type { Db } from './store-context.ts';
 
 interface RoutedCallback {
@@ -16,17 +16,15 @@ interface RoutedCallback {
  * are stored together before WeChat is told `success`.
  */
 export async function startRouteDeliveries(db: Db, callback: RoutedCallback, targets: readonly RouteTarget[], now: number): Promise<void> {
-  for (const target of targets) {
-    await insertDelivery(db, {
-      tracePk: null,
-      kind: DeliveryKind.routed,
-      destination: target.destination,
-      callbackId: callback.id,
-      contentType: callback.content_type,
-      body: callback.body,
-      isLate: false,
-      appId: callback.app_id,
-      routeName: target.route,
-    }, now);
-  }
+  await insertDeliveries(db, targets.map((target) => ({
+    tracePk: null,
+    kind: DeliveryKind.routed,
+    destination: target.destination,
+    callbackId: callback.id,
+    contentType: callback.content_type,
+    body: callback.body,
+    isLate: false,
+    appId: callback.app_id,
+    routeName: target.route,
+  })), now);
 }
