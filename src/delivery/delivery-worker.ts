@@ -52,6 +52,13 @@ export class DeliveryWorker {
   #waiting = 0;
   /** Attempts are recorded many to a transaction. */
   readonly #completions: CompletionBatcher;
+  /**
+   * Whether the database may hold work this worker has not looked for: a claim came
+   * back full, every slot was busy, new work was signalled, or an attempt set a new
+   * due time. Only then does a finished attempt wake the loop to claim: with work
+   * handed over at ingest, a claim per verdict would find nothing, four queries each.
+   */
+  #mayHaveWork = true;
 
   constructor(options: DeliveryWorkerOptions, deps: DeliveryWorkerDeps) {
     this.#options = options;
@@ -65,6 +72,7 @@ export class DeliveryWorker {
 
   /** New work is waiting: skip the rest of the idle wait. */
   wake(): void {
+    this.#mayHaveWork = true;
     this.#waker.wake();
   }
 
@@ -111,12 +119,20 @@ export class DeliveryWorker {
       try {
         const free = this.#free();
         if (free > 0) {
+          // Cleared before the claim: a wake-up during it sets it again.
+          this.#mayHaveWork = false;
           const claims = await this.#deps.store.claimDueDeliveries(this.#options.owner, this.#deps.clock.now(), this.#options.leaseMs, free, this.#options.claimScope?.());
           for (const claim of claims) this.#track(this.#deliver(claim));
-          if (claims.length === free) continue;
+          if (claims.length === free) {
+            this.#mayHaveWork = true;
+            continue;
+          }
           waitMs = await this.#idleWaitMs();
+        } else {
+          this.#mayHaveWork = true;
         }
       } catch (error) {
+        this.#mayHaveWork = true;
         this.#deps.logger.error({ err: error }, 'delivery worker could not claim work; retrying');
       }
       await this.#waker.sleep(jitter(waitMs), signal);
@@ -131,10 +147,10 @@ export class DeliveryWorker {
 
   #track(task: Promise<void>): void {
     this.#inFlight.add(task);
-    // A finished attempt frees a slot: look for more work at once.
+    // A finished attempt frees a slot: look for more work at once, if there may be some.
     void task.finally(() => {
       this.#inFlight.delete(task);
-      this.#waker.wake();
+      if (this.#mayHaveWork) this.#waker.wake();
     });
   }
 
@@ -170,6 +186,8 @@ export class DeliveryWorker {
   /** Hands the claim back unsent: not an attempt, so nothing is recorded against the delivery. */
   async #postpone(claim: ClaimedDelivery, retryAt: number, reason: string): Promise<void> {
     this.#deps.metrics.postponed.inc({ reason });
+    // A new due time the loop's wait may not know of.
+    this.#mayHaveWork = true;
     try {
       await this.#deps.store.releaseClaim(claim, retryAt, this.#deps.clock.now());
     } catch (error) {
@@ -198,6 +216,7 @@ export class DeliveryWorker {
     metrics.attempts.inc({ outcome: result.outcome });
     metrics.attemptDuration.observe({ outcome: result.outcome }, result.durationMs / 1000);
     const applied = await this.#record(claim, () => this.#completions.complete({ claim, record: { ...result, startedAt }, verdict }), startedAt, fields);
+    if (verdict.kind === 'retry' || applied === undefined) this.#mayHaveWork = true;
     if (applied === undefined) return;
     if (applied && verdict.kind !== 'retry') metrics.deliveries.inc({ kind: claim.kind, outcome: verdict.kind });
     logger.info({ ...fields, status: result.httpStatus, outcome: result.outcome, duration_ms: Math.round(result.durationMs), verdict: verdict.kind, applied }, 'delivery attempt');

@@ -7,6 +7,7 @@ import { selectTrace } from './trace-lookup.ts';
 import { startCallbackDelivery } from './start-delivery.ts';
 import { startRouteDeliveries } from './start-route-deliveries.ts';
 import { insertIgnoring, type Db } from './store-context.ts';
+import { affectedRows, QueryTemplate } from './query-template.ts';
 
 function initialState(input: IncomingCallback, trace: TraceRecord | undefined): CallbackState {
   if (input.correlationId === null) return input.routes && input.routes.length > 0 ? CallbackState.routed : CallbackState.unrouted;
@@ -43,7 +44,7 @@ async function storeCallback(db: Db, traits: DialectTraits, input: IncomingCallb
     received_at: now,
     parked_until: state === CallbackState.parked ? parkedUntil : null,
   };
-  if (!(await insertIgnoring(db, traits, 'relay_callbacks', row))) return recordRepeat(db, traits, input, row, now);
+  if (!(await insertCallbackOnce(db, traits, row))) return recordRepeat(db, traits, input, row, now);
   if (state === CallbackState.unrouted) return IngestOutcome.unrouted;
   if (state === CallbackState.routed) {
     await startRouteDeliveries(db, row, input.routes ?? [], now);
@@ -57,6 +58,21 @@ async function storeCallback(db: Db, traits: DialectTraits, input: IncomingCallb
     return noteConflict(db, trace, IngestOutcome.conflict);
   }
   return { outcome: isLate ? IngestOutcome.late : IngestOutcome.forwarded, claim };
+}
+
+type CallbackColumn = 'id' | 'app_id' | 'correlation_id' | 'dedupe_key' | 'event' | 'content_type' | 'body' | 'fingerprint' | 'state' | 'duplicate_count' | 'received_at' | 'parked_until';
+const CALLBACK_COLUMNS: readonly CallbackColumn[] = ['id', 'app_id', 'correlation_id', 'dedupe_key', 'event', 'content_type', 'body', 'fingerprint', 'state', 'duplicate_count', 'received_at', 'parked_until'];
+const callbackValues = (slot: (name: CallbackColumn) => never) => Object.fromEntries(CALLBACK_COLUMNS.map((column) => [column, slot(column)])) as never;
+/** Every push inserts its callback unless (app, dedupe key) holds one already: compiled once per form. */
+const INSERT_CALLBACK = {
+  onConflict: new QueryTemplate<CallbackColumn>((db, slot) => db.insertInto('relay_callbacks').values(callbackValues(slot)).onConflict((conflict) => conflict.doNothing())),
+  ignore: new QueryTemplate<CallbackColumn>((db, slot) => db.insertInto('relay_callbacks').values(callbackValues(slot)).ignore()),
+};
+
+/** Inserts the callback unless it is a repeat; returns whether it was inserted. */
+async function insertCallbackOnce(db: Db, traits: DialectTraits, row: Record<CallbackColumn, unknown>): Promise<boolean> {
+  const template = traits.supportsOnConflict ? INSERT_CALLBACK.onConflict : INSERT_CALLBACK.ignore;
+  return affectedRows(await template.execute(db, row)) > 0;
 }
 
 async function recordRepeat(db: Db, traits: DialectTraits, input: IncomingCallback, row: { id: string } & Record<string, unknown>, now: number): Promise<IngestOutcome> {

@@ -3,6 +3,7 @@ import type { Insertable } from 'kysely';
 import type { DeliveriesTable } from '../database-schema.ts';
 import { DeliveryStatus, type DeliveryKind } from '../../model/delivery-status.ts';
 import type { Db } from './store-context.ts';
+import { QueryTemplate } from './query-template.ts';
 import type { IngestLease } from '../relay-store.ts';
 
 export interface NewDelivery {
@@ -24,10 +25,17 @@ export interface NewDelivery {
   lease?: IngestLease;
 }
 
+type DeliveryColumn = keyof Insertable<DeliveriesTable> & string;
+const DELIVERY_COLUMNS = Object.keys(deliveryRow({ tracePk: null, kind: 'callback', destination: '', callbackId: null, contentType: '', body: '', isLate: false }, 0)) as DeliveryColumn[];
+/** Every verdict inserts one delivery: compiled once. */
+const INSERT_ONE = new QueryTemplate<DeliveryColumn>((db, slot) =>
+  db.insertInto('relay_deliveries').values(Object.fromEntries(DELIVERY_COLUMNS.map((column) => [column, slot(column)])) as never));
+
 /** Inserts a delivery due now: every message the relay sends starts here. */
 export async function insertDelivery(db: Db, delivery: NewDelivery, now: number): Promise<string> {
-  const [id] = await insertDeliveries(db, [delivery], now);
-  return id!;
+  const row = deliveryRow(delivery, now);
+  await INSERT_ONE.execute(db, row as Record<DeliveryColumn, unknown>);
+  return row.id;
 }
 
 /** Inserts many deliveries due now in one statement; their ids, in order. */

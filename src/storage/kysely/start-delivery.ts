@@ -5,8 +5,15 @@ import { CallbackState } from '../../model/callback-state.ts';
 import { DeliveryKind } from '../../model/delivery-status.ts';
 import { insertDelivery } from './new-delivery.ts';
 import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../model/trace-status.ts';
-import { changedRows, type Db } from './store-context.ts';
+import type { Db } from './store-context.ts';
+import { affectedRows, QueryTemplate } from './query-template.ts';
 import { isTunnelDestination } from './claim-scope.ts';
+
+/** trace → delivering, only from a status that accepts a callback: every verdict does it, compiled once. */
+const TRACE_TO_DELIVERING = new QueryTemplate<'pk' | 'callbackId' | 'isLate' | 'now'>((db, slot) => db.updateTable('relay_traces')
+  .set({ status: TraceStatus.delivering, callback_id: slot('callbackId'), is_late: slot('isLate'), error: null, updated_at: slot('now') })
+  .where('id', '=', slot('pk'))
+  .where('status', 'in', [...STATUSES_ACCEPTING_CALLBACK]));
 
 type CallbackRow = Pick<Selectable<CallbacksTable>, 'id' | 'content_type' | 'body'> & { state?: string };
 
@@ -17,12 +24,8 @@ type CallbackRow = Pick<Selectable<CallbacksTable>, 'id' | 'content_type' | 'bod
  */
 export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback: CallbackRow, now: number, lease?: IngestLease): Promise<StartedDelivery> {
   const isLate = trace.status === TraceStatus.timedOut || now > trace.deadlineAt;
-  const moved = await db.updateTable('relay_traces')
-    .set({ status: TraceStatus.delivering, callback_id: callback.id, is_late: isLate ? 1 : 0, error: null, updated_at: now })
-    .where('id', '=', trace.pk)
-    .where('status', 'in', [...STATUSES_ACCEPTING_CALLBACK])
-    .executeTakeFirst();
-  if (changedRows(moved) === 0) return { started: false, isLate, claim: null };
+  const moved = await TRACE_TO_DELIVERING.execute(db, { pk: trace.pk, callbackId: callback.id, isLate: isLate ? 1 : 0, now });
+  if (affectedRows(moved) === 0) return { started: false, isLate, claim: null };
   // A push stored just now is inserted as matched already; a parked one changes state here.
   if (callback.state !== CallbackState.matched) {
     await db.updateTable('relay_callbacks')
