@@ -1,3 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { RelayDatabase } from './database-schema.ts';
+import type { IncomingCallback, IngestLease, IngestResult } from './relay-store.ts';
+
 /**
  * What differs between databases, named as capabilities so the shared store code
  * never asks "which dialect is this?".
@@ -28,4 +32,10 @@ export interface DialectTraits {
   readonly indexPrefixChars?: number;
   /** An index name is unique per table, not per schema, so DROP INDEX names its table (MySQL). */
   readonly indexNamesPerTable?: boolean;
+  /**
+   * Stores the common push (a trace that waits for it, no repeat) in one statement
+   * outside any transaction, or returns null having changed nothing (PostgreSQL's
+   * data-modifying WITH). Unset: every push takes the general ingest transaction.
+   */
+  readonly ingestMatched?: (db: Kysely<RelayDatabase>, input: IncomingCallback, now: number, lease: IngestLease | undefined) => Promise<IngestResult | null>;
 }

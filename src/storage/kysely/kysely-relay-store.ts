@@ -66,11 +66,17 @@ export class KyselyRelayStore implements RelayStore {
   }
 
   async ingestCallback(input: IncomingCallback, now: number, parkedUntil: number): Promise<IngestOutcome> {
-    return (await this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil))).outcome;
+    return (await this.#ingest(input, now, parkedUntil, undefined)).outcome;
   }
 
   ingestAndLease(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease): Promise<IngestResult> {
-    return this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil, lease));
+    return this.#ingest(input, now, parkedUntil, lease);
+  }
+
+  /** The common push in one statement where the database can; anything else (or a database that cannot) in the general transaction. */
+  async #ingest(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined): Promise<IngestResult> {
+    const stored = this.#traits.ingestMatched && input.correlationId !== null ? await this.#traits.ingestMatched(this.#db, input, now, lease) : null;
+    return stored ?? this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil, lease));
   }
 
   claimDueDeliveries(owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {

@@ -1,0 +1,71 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelayDatabase } from '../../src/storage/database-schema.ts';
+import { openStore } from '../../src/storage/open-store.ts';
+import { ingestMatchedInOneStatement } from '../../src/storage/postgres/ingest-in-one-statement.ts';
+import type { IncomingCallback, RelayStore } from '../../src/storage/relay-store.ts';
+import { createBackendDatabase } from '../helpers/relay-harness.ts';
+import { currentBackend } from '../helpers/test-backends.ts';
+
+/** PostgreSQL's one-statement ingest: all of the common push, or nothing at all. */
+describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on PostgreSQL', () => {
+  let store: RelayStore;
+  let db: Kysely<RelayDatabase>;
+  let drop: () => Promise<void>;
+  const now = 1_800_000_000_000;
+  const lease = { owner: 'w', leaseMs: 30_000 };
+  const push = (traceId: string, fingerprint = 'f'): IncomingCallback => ({
+    appId: 'app', correlationId: traceId, dedupeKey: `id:${traceId}`, event: 'event/wxa_media_check', contentType: 'application/json', body: `{"trace_id":"${traceId}"}`, fingerprint,
+  });
+  const register = (traceId: string, serverUri = `http://127.0.0.1:1/${traceId}`, deadlineAt = now + 60_000) =>
+    store.register({ appId: 'app', traceId, serverUri, deadlineAt }, now);
+  const counts = async () => ({
+    callbacks: Number((await db.selectFrom('relay_callbacks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    deliveries: Number((await db.selectFrom('relay_deliveries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+  });
+
+  beforeAll(async () => {
+    const database = await createBackendDatabase();
+    drop = database.drop;
+    store = openStore({ databaseUrl: database.url, sqliteSynchronous: 'normal' });
+    await store.migrate();
+    db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await store?.close();
+    await drop?.();
+  });
+
+  it('stores a push for a waiting trace: callback matched, trace delivering, delivery leased to the worker', async () => {
+    await register('one-1');
+    const result = await ingestMatchedInOneStatement(db, push('one-1'), now, lease);
+    expect(result).toMatchObject({ outcome: 'forwarded', claim: { attempt: 1, leaseOwner: 'w', traceId: 'one-1', destination: 'http://127.0.0.1:1/one-1', isLate: false, deadlineAt: now + 60_000 } });
+    const trace = await store.getTrace('app', 'one-1');
+    expect(trace).toMatchObject({ status: 'delivering', isLate: false });
+    expect(trace!.deliveries).toEqual([expect.objectContaining({ id: result!.claim!.id, status: 'delivering', attemptCount: 1, nextAttemptAt: now + 30_000 })]);
+    expect(trace!.callback).toMatchObject({ body: '{"trace_id":"one-1"}' });
+  });
+
+  it('flags a push after the deadline late, and leases nothing to a dev tunnel or without a lease', async () => {
+    await register('one-late', 'http://127.0.0.1:1/late', now - 1);
+    expect(await ingestMatchedInOneStatement(db, push('one-late'), now, lease)).toMatchObject({ outcome: 'late', claim: { isLate: true } });
+    await register('one-tunnel', 'tunnel://alice');
+    expect(await ingestMatchedInOneStatement(db, push('one-tunnel'), now, lease)).toEqual({ outcome: 'forwarded', claim: null });
+    expect((await store.getTrace('app', 'one-tunnel'))!.deliveries).toEqual([expect.objectContaining({ status: 'pending', attemptCount: 0 })]);
+    await register('one-free');
+    expect(await ingestMatchedInOneStatement(db, push('one-free'), now, undefined)).toEqual({ outcome: 'forwarded', claim: null });
+  });
+
+  it('changes nothing for a repeat, an unknown trace or one that no longer waits, and leaves those to the general path', async () => {
+    const before = await counts();
+    expect(await ingestMatchedInOneStatement(db, push('one-1'), now + 1, lease)).toBeNull();
+    expect(await ingestMatchedInOneStatement(db, push('nobody-registered'), now, lease)).toBeNull();
+    expect(await counts()).toEqual(before);
+    // Through the store, the same pushes end as before: a repeat, and a parked push.
+    expect(await store.ingestCallback(push('one-1'), now + 1, now + 60_000)).toBe('duplicate');
+    expect(await store.ingestCallback(push('nobody-registered'), now, now + 60_000)).toBe('parked');
+    expect(await store.ingestCallback(push('one-1', 'other verdict'), now + 2, now + 60_000)).toBe('conflict');
+  });
+});
