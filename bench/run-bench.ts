@@ -6,6 +6,7 @@
 // turn within every round, so a change is measured beside its baseline.
 // Two relay cases per round: `forward` (pushes for registered ids: stored, sent,
 // recorded) and `ingest` (pushes for ids nobody registered: stored and acknowledged).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,17 @@ const SEEDED_TRACES = Number(process.env.BENCH_TRACES ?? 200_000);
 const DRAIN_LIMIT_S = 180;
 const RELAY_DIRS = (process.env.BENCH_RELAY_DIRS ?? '.').split(',').map((dir) => resolve(dir.trim()));
 const relayName = (dir: string): string => (dir === resolve('.') ? 'relay' : `relay@${dir.split('/').at(-1)}`);
+
+/** The commit a relay checkout is at (and whether it has changes on top), so a table names what it measured. */
+function describeCheckout(dir: string): string {
+  try {
+    const commit = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const isDirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return isDirty ? `${commit} with uncommitted changes` : commit;
+  } catch {
+    return dir === resolve('.') ? 'this checkout' : dir;
+  }
+}
 
 interface CaseResult extends LoadResult {
   forwardedPerSecond: number;
@@ -169,7 +181,7 @@ async function runBackend(backend: BenchBackend, sink: ServerProcess, dir: strin
     rounds.push(await runRound(backend, round, sink, dir));
   }
   const figures = RELAY_DIRS.flatMap((relayDir) => summarise(rounds, relayDir));
-  const relays = RELAY_DIRS.map((relayDir) => `${relayName(relayDir)} = ${relayDir === resolve('.') ? 'this checkout' : relayDir}`).join(', ');
+  const relays = RELAY_DIRS.map((relayDir) => `${relayName(relayDir)} = ${describeCheckout(relayDir)}`).join(', ');
   const body = `Plain-mode JSON pushes signed as WeChat signs them, ${CONNECTIONS} connections, ${DURATION_S} s per case, ${ROUNDS} rounds (bare, naive and each relay interleaved within every round; ${relays}), relay on ${label}, ${SEEDED_TRACES} pending registrations; medians of the rounds with their spreads.\n\n${figuresTable(figures)}\n\nRaw:\n\n${rawTable(rounds)}\n`;
   console.log(`\n${body}`);
   appendResults('bench/RESULTS.md', `Push ingest and forwarding, ${label}`, body);

@@ -33,9 +33,10 @@ export interface DialectTraits {
   /** An index name is unique per table, not per schema, so DROP INDEX names its table (MySQL). */
   readonly indexNamesPerTable?: boolean;
   /**
-   * Stores the common push (a trace that waits for it, no repeat) in one statement
-   * outside any transaction, or returns null having changed nothing (PostgreSQL's
-   * data-modifying WITH). Unset: every push takes the general ingest transaction.
+   * Stores the common pushes (for a trace that waits for it, or for an id nobody
+   * registered) in one statement outside any transaction, or returns null having
+   * changed nothing (PostgreSQL's data-modifying WITH). Unset: every push takes the
+   * general ingest transaction.
    */
-  readonly ingestMatched?: (db: Kysely<RelayDatabase>, input: IncomingCallback, now: number, lease: IngestLease | undefined) => Promise<IngestResult | null>;
+  readonly ingestInOneStatement?: (db: Kysely<RelayDatabase>, input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined) => Promise<IngestResult | null>;
 }

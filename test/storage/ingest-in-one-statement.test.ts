@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayDatabase } from '../../src/storage/database-schema.ts';
 import { openStore } from '../../src/storage/open-store.ts';
-import { ingestMatchedInOneStatement } from '../../src/storage/postgres/ingest-in-one-statement.ts';
+import { ingestInOneStatement } from '../../src/storage/postgres/ingest-in-one-statement.ts';
 import type { IncomingCallback, RelayStore } from '../../src/storage/relay-store.ts';
 import { createBackendDatabase } from '../helpers/relay-harness.ts';
 import { currentBackend } from '../helpers/test-backends.ts';
@@ -40,7 +40,7 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
 
   it('stores a push for a waiting trace: callback matched, trace delivering, delivery leased to the worker', async () => {
     await register('one-1');
-    const result = await ingestMatchedInOneStatement(db, push('one-1'), now, lease);
+    const result = await ingestInOneStatement(db, push('one-1'), now, now + 60_000, lease);
     expect(result).toMatchObject({ outcome: 'forwarded', claim: { attempt: 1, leaseOwner: 'w', traceId: 'one-1', destination: 'http://127.0.0.1:1/one-1', isLate: false, deadlineAt: now + 60_000 } });
     const trace = await store.getTrace('app', 'one-1');
     expect(trace).toMatchObject({ status: 'delivering', isLate: false });
@@ -50,22 +50,33 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
 
   it('flags a push after the deadline late, and leases nothing to a dev tunnel or without a lease', async () => {
     await register('one-late', 'http://127.0.0.1:1/late', now - 1);
-    expect(await ingestMatchedInOneStatement(db, push('one-late'), now, lease)).toMatchObject({ outcome: 'late', claim: { isLate: true } });
+    expect(await ingestInOneStatement(db, push('one-late'), now, now + 60_000, lease)).toMatchObject({ outcome: 'late', claim: { isLate: true } });
     await register('one-tunnel', 'tunnel://alice');
-    expect(await ingestMatchedInOneStatement(db, push('one-tunnel'), now, lease)).toEqual({ outcome: 'forwarded', claim: null });
+    expect(await ingestInOneStatement(db, push('one-tunnel'), now, now + 60_000, lease)).toEqual({ outcome: 'forwarded', claim: null });
     expect((await store.getTrace('app', 'one-tunnel'))!.deliveries).toEqual([expect.objectContaining({ status: 'pending', attemptCount: 0 })]);
     await register('one-free');
-    expect(await ingestMatchedInOneStatement(db, push('one-free'), now, undefined)).toEqual({ outcome: 'forwarded', claim: null });
+    expect(await ingestInOneStatement(db, push('one-free'), now, now + 60_000, undefined)).toEqual({ outcome: 'forwarded', claim: null });
   });
 
-  it('changes nothing for a repeat, an unknown trace or one that no longer waits, and leaves those to the general path', async () => {
+  it('parks a push for an id nobody registered, for the registration to adopt', async () => {
+    expect(await ingestInOneStatement(db, push('one-early'), now, now + 60_000, lease)).toEqual({ outcome: 'parked', claim: null });
+    const parked = await db.selectFrom('relay_callbacks').select(['state', 'parked_until']).where('correlation_id', '=', 'one-early').execute();
+    // This test's own pool reads int8 as text.
+    expect(parked.map((row) => ({ state: row.state, parkedUntil: Number(row.parked_until) }))).toEqual([{ state: 'parked', parkedUntil: now + 60_000 }]);
+    expect(await store.register({ appId: 'app', traceId: 'one-early', serverUri: 'http://127.0.0.1:1/early', deadlineAt: now + 60_000 }, now + 5)).toMatchObject({ kind: 'created', adoptedCallback: true });
+  });
+
+  it('changes nothing for a repeat or a trace that no longer waits, and leaves those to the general path', async () => {
+    await register('one-done');
+    await store.ingestCallback(push('one-done'), now, now + 60_000);
     const before = await counts();
-    expect(await ingestMatchedInOneStatement(db, push('one-1'), now + 1, lease)).toBeNull();
-    expect(await ingestMatchedInOneStatement(db, push('nobody-registered'), now, lease)).toBeNull();
+    expect(await ingestInOneStatement(db, push('one-1'), now + 1, now + 60_000, lease)).toBeNull();
+    expect(await ingestInOneStatement(db, push('one-early'), now + 1, now + 60_000, lease)).toBeNull();
+    // A second, different verdict for a trace already delivering: a conflict, for the general path.
+    expect(await ingestInOneStatement(db, { ...push('one-done', 'other'), dedupeKey: 'id:one-done#2' }, now + 1, now + 60_000, lease)).toBeNull();
     expect(await counts()).toEqual(before);
-    // Through the store, the same pushes end as before: a repeat, and a parked push.
+    // Through the store, the same pushes end as before.
     expect(await store.ingestCallback(push('one-1'), now + 1, now + 60_000)).toBe('duplicate');
-    expect(await store.ingestCallback(push('nobody-registered'), now, now + 60_000)).toBe('parked');
     expect(await store.ingestCallback(push('one-1', 'other verdict'), now + 2, now + 60_000)).toBe('conflict');
   });
 });

@@ -73,9 +73,10 @@ export class KyselyRelayStore implements RelayStore {
     return this.#ingest(input, now, parkedUntil, lease);
   }
 
-  /** The common push in one statement where the database can; anything else (or a database that cannot) in the general transaction. */
+  /** The common pushes in one statement where the database can; anything else (or a database that cannot) in the general transaction. */
   async #ingest(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined): Promise<IngestResult> {
-    const stored = this.#traits.ingestMatched && input.correlationId !== null ? await this.#traits.ingestMatched(this.#db, input, now, lease) : null;
+    const oneStatement = this.#traits.ingestInOneStatement;
+    const stored = oneStatement && input.correlationId !== null ? await oneStatement(this.#db, input, now, parkedUntil, lease) : null;
     return stored ?? this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil, lease));
   }
 

@@ -4,7 +4,7 @@ import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import { KyselyRelayStore } from '../kysely/kysely-relay-store.ts';
 import type { ServerPoolOptions } from '../server-pool-options.ts';
-import { ingestMatchedInOneStatement } from './ingest-in-one-statement.ts';
+import { ingestInOneStatement } from './ingest-in-one-statement.ts';
 
 export const POSTGRES_TRAITS: DialectTraits = {
   name: 'postgres',
@@ -12,7 +12,7 @@ export const POSTGRES_TRAITS: DialectTraits = {
   supportsOnConflict: true,
   groupsCommits: false,
   largeTextType: 'text',
-  ingestMatched: ingestMatchedInOneStatement,
+  ingestInOneStatement,
 };
 
 const INT8_OID = 20;
