@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { RelayDatabase } from './database-schema.ts';
 import type { IncomingCallback, IngestLease, IngestResult } from './relay-store.ts';
 
 /**
@@ -38,5 +36,5 @@ export interface DialectTraits {
    * changed nothing (PostgreSQL's data-modifying WITH). Unset: every push takes the
    * general ingest transaction.
    */
-  readonly ingestInOneStatement?: (db: Kysely<RelayDatabase>, input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined) => Promise<IngestResult | null>;
+  readonly ingestInOneStatement?: (input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined) => Promise<IngestResult | null>;
 }

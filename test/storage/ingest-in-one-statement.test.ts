@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayDatabase } from '../../src/storage/database-schema.ts';
 import { openStore } from '../../src/storage/open-store.ts';
-import { ingestInOneStatement } from '../../src/storage/postgres/ingest-in-one-statement.ts';
+import { ingestInOneStatementOn } from '../../src/storage/postgres/ingest-in-one-statement.ts';
 import type { IncomingCallback, RelayStore } from '../../src/storage/relay-store.ts';
 import { createBackendDatabase } from '../helpers/relay-harness.ts';
 import { currentBackend } from '../helpers/test-backends.ts';
@@ -12,6 +12,8 @@ import { currentBackend } from '../helpers/test-backends.ts';
 describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on PostgreSQL', () => {
   let store: RelayStore;
   let db: Kysely<RelayDatabase>;
+  let pool: pg.Pool;
+  let ingestInOneStatement: ReturnType<typeof ingestInOneStatementOn>;
   let drop: () => Promise<void>;
   const now = 1_800_000_000_000;
   const lease = { owner: 'w', leaseMs: 30_000 };
@@ -31,16 +33,19 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
     store = openStore({ databaseUrl: database.url, sqliteSynchronous: 'normal' });
     await store.migrate();
     db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    ingestInOneStatement = ingestInOneStatementOn(pool);
   });
   afterAll(async () => {
     await db?.destroy();
+    await pool?.end();
     await store?.close();
     await drop?.();
   });
 
   it('stores a push for a waiting trace: callback matched, trace delivering, delivery leased to the worker', async () => {
     await register('one-1');
-    const result = await ingestInOneStatement(db, push('one-1'), now, now + 60_000, lease);
+    const result = await ingestInOneStatement(push('one-1'), now, now + 60_000, lease);
     expect(result).toMatchObject({ outcome: 'forwarded', claim: { attempt: 1, leaseOwner: 'w', traceId: 'one-1', destination: 'http://127.0.0.1:1/one-1', isLate: false, deadlineAt: now + 60_000 } });
     const trace = await store.getTrace('app', 'one-1');
     expect(trace).toMatchObject({ status: 'delivering', isLate: false });
@@ -50,16 +55,16 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
 
   it('flags a push after the deadline late, and leases nothing to a dev tunnel or without a lease', async () => {
     await register('one-late', 'http://127.0.0.1:1/late', now - 1);
-    expect(await ingestInOneStatement(db, push('one-late'), now, now + 60_000, lease)).toMatchObject({ outcome: 'late', claim: { isLate: true } });
+    expect(await ingestInOneStatement(push('one-late'), now, now + 60_000, lease)).toMatchObject({ outcome: 'late', claim: { isLate: true } });
     await register('one-tunnel', 'tunnel://alice');
-    expect(await ingestInOneStatement(db, push('one-tunnel'), now, now + 60_000, lease)).toEqual({ outcome: 'forwarded', claim: null });
+    expect(await ingestInOneStatement(push('one-tunnel'), now, now + 60_000, lease)).toEqual({ outcome: 'forwarded', claim: null });
     expect((await store.getTrace('app', 'one-tunnel'))!.deliveries).toEqual([expect.objectContaining({ status: 'pending', attemptCount: 0 })]);
     await register('one-free');
-    expect(await ingestInOneStatement(db, push('one-free'), now, now + 60_000, undefined)).toEqual({ outcome: 'forwarded', claim: null });
+    expect(await ingestInOneStatement(push('one-free'), now, now + 60_000, undefined)).toEqual({ outcome: 'forwarded', claim: null });
   });
 
   it('parks a push for an id nobody registered, for the registration to adopt', async () => {
-    expect(await ingestInOneStatement(db, push('one-early'), now, now + 60_000, lease)).toEqual({ outcome: 'parked', claim: null });
+    expect(await ingestInOneStatement(push('one-early'), now, now + 60_000, lease)).toEqual({ outcome: 'parked', claim: null });
     const parked = await db.selectFrom('relay_callbacks').select(['state', 'parked_until']).where('correlation_id', '=', 'one-early').execute();
     // This test's own pool reads int8 as text.
     expect(parked.map((row) => ({ state: row.state, parkedUntil: Number(row.parked_until) }))).toEqual([{ state: 'parked', parkedUntil: now + 60_000 }]);
@@ -70,10 +75,10 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
     await register('one-done');
     await store.ingestCallback(push('one-done'), now, now + 60_000);
     const before = await counts();
-    expect(await ingestInOneStatement(db, push('one-1'), now + 1, now + 60_000, lease)).toBeNull();
-    expect(await ingestInOneStatement(db, push('one-early'), now + 1, now + 60_000, lease)).toBeNull();
+    expect(await ingestInOneStatement(push('one-1'), now + 1, now + 60_000, lease)).toBeNull();
+    expect(await ingestInOneStatement(push('one-early'), now + 1, now + 60_000, lease)).toBeNull();
     // A second, different verdict for a trace already delivering: a conflict, for the general path.
-    expect(await ingestInOneStatement(db, { ...push('one-done', 'other'), dedupeKey: 'id:one-done#2' }, now + 1, now + 60_000, lease)).toBeNull();
+    expect(await ingestInOneStatement({ ...push('one-done', 'other'), dedupeKey: 'id:one-done#2' }, now + 1, now + 60_000, lease)).toBeNull();
     expect(await counts()).toEqual(before);
     // Through the store, the same pushes end as before.
     expect(await store.ingestCallback(push('one-1'), now + 1, now + 60_000)).toBe('duplicate');

@@ -76,7 +76,7 @@ export class KyselyRelayStore implements RelayStore {
   /** The common pushes in one statement where the database can; anything else (or a database that cannot) in the general transaction. */
   async #ingest(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined): Promise<IngestResult> {
     const oneStatement = this.#traits.ingestInOneStatement;
-    const stored = oneStatement && input.correlationId !== null ? await oneStatement(this.#db, input, now, parkedUntil, lease) : null;
+    const stored = oneStatement && input.correlationId !== null ? await oneStatement(input, now, parkedUntil, lease) : null;
     return stored ?? this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil, lease));
   }
 

@@ -1,5 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { RelayDatabase } from '../database-schema.ts';
+import type pg from 'pg';
 import type { ClaimedDelivery, IncomingCallback, IngestLease, IngestResult } from '../relay-store.ts';
 import { newRowId } from '../row-id.ts';
 import { CallbackState } from '../../model/callback-state.ts';
@@ -73,24 +72,31 @@ interface Row {
 /**
  * Stores a push for a trace that accepts it, or for an id nobody registered, in one
  * statement; null when the push is anything else (a repeat, a trace that does not
- * accept it), having changed nothing: the caller then runs the general ingest.
+ * accept it), having changed nothing: the caller then runs the general ingest. A
+ * named statement, so each connection plans it once rather than on every push.
  */
-export async function ingestInOneStatement(db: Kysely<RelayDatabase>, input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined): Promise<IngestResult | null> {
-  if (input.correlationId === null) return null;
-  const callbackId = newRowId();
-  const deliveryId = newRowId();
-  const { rows: [row] } = await db.executeQuery(CompiledQuery.raw(SQL, [
-    input.appId, input.correlationId, callbackId, input.dedupeKey, input.event, input.contentType, input.body, input.fingerprint,
-    now, deliveryId, lease?.owner ?? null, lease?.leaseMs ?? 0, parkedUntil,
-  ]) as CompiledQuery<Row>);
-  if (row?.stored === CallbackState.parked) return { outcome: 'parked', claim: null };
-  if (!row || row.stored !== CallbackState.matched || row.started !== 1 || row.trace_pk === null) return null;
-  const outcome = row.late ? 'late' : 'forwarded';
-  if (!row.leased || !lease) return { outcome, claim: null };
-  const claim: ClaimedDelivery = {
-    id: deliveryId, tracePk: row.trace_pk, appId: input.appId, traceId: input.correlationId, routeName: null, kind: DeliveryKind.callback,
-    destination: row.server_uri, contentType: input.contentType, body: input.body, isLate: row.late,
-    attempt: 1, leaseOwner: lease.owner, createdAt: now, deadlineAt: Number(row.deadline_at),
+export function ingestInOneStatementOn(pool: pg.Pool) {
+  return async (input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined): Promise<IngestResult | null> => {
+    if (input.correlationId === null) return null;
+    const callbackId = newRowId();
+    const deliveryId = newRowId();
+    const { rows: [row] } = await pool.query<Row>({
+      name: 'relay_ingest_in_one_statement',
+      text: SQL,
+      values: [
+        input.appId, input.correlationId, callbackId, input.dedupeKey, input.event, input.contentType, input.body, input.fingerprint,
+        now, deliveryId, lease?.owner ?? null, lease?.leaseMs ?? 0, parkedUntil,
+      ],
+    });
+    if (row?.stored === CallbackState.parked) return { outcome: 'parked', claim: null };
+    if (!row || row.stored !== CallbackState.matched || row.started !== 1 || row.trace_pk === null) return null;
+    const outcome = row.late ? 'late' : 'forwarded';
+    if (!row.leased || !lease) return { outcome, claim: null };
+    const claim: ClaimedDelivery = {
+      id: deliveryId, tracePk: row.trace_pk, appId: input.appId, traceId: input.correlationId, routeName: null, kind: DeliveryKind.callback,
+      destination: row.server_uri, contentType: input.contentType, body: input.body, isLate: row.late,
+      attempt: 1, leaseOwner: lease.owner, createdAt: now, deadlineAt: Number(row.deadline_at),
+    };
+    return { outcome, claim };
   };
-  return { outcome, claim };
 }

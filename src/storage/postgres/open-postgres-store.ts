@@ -4,7 +4,7 @@ import type { RelayDatabase } from '../database-schema.ts';
 import type { DialectTraits } from '../dialect-traits.ts';
 import { KyselyRelayStore } from '../kysely/kysely-relay-store.ts';
 import type { ServerPoolOptions } from '../server-pool-options.ts';
-import { ingestInOneStatement } from './ingest-in-one-statement.ts';
+import { ingestInOneStatementOn } from './ingest-in-one-statement.ts';
 
 export const POSTGRES_TRAITS: DialectTraits = {
   name: 'postgres',
@@ -12,7 +12,6 @@ export const POSTGRES_TRAITS: DialectTraits = {
   supportsOnConflict: true,
   groupsCommits: false,
   largeTextType: 'text',
-  ingestInOneStatement,
 };
 
 const INT8_OID = 20;
@@ -49,5 +48,6 @@ export function openPostgresStore(options: ServerPoolOptions): KyselyRelayStore 
   // The pool drops a broken client when it is released.
   pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
   const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyRelayStore(db, POSTGRES_TRAITS);
+  // The common pushes go through the pool itself: one named statement each, no transaction.
+  return new KyselyRelayStore(db, { ...POSTGRES_TRAITS, ingestInOneStatement: ingestInOneStatementOn(pool) });
 }
