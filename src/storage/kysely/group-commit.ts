@@ -1,12 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { RelayDatabase } from '../database-schema.ts';
 import type { Db } from './store-context.ts';
-
-interface QueuedWork {
-  work: (trx: Db) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
+import { BatchQueue, type Settled } from '../../time/batch-queue.ts';
 
 /**
  * Runs concurrent write transactions as one database transaction, one savepoint
@@ -17,47 +12,25 @@ interface QueuedWork {
  */
 export class GroupCommit {
   readonly #db: Kysely<RelayDatabase>;
-  readonly #maxBatch: number;
-  #queue: QueuedWork[] = [];
-  #isFlushing = false;
+  readonly #queue: BatchQueue<(trx: Db) => Promise<unknown>, unknown>;
 
   constructor(db: Kysely<RelayDatabase>, maxBatch = 512) {
     this.#db = db;
-    this.#maxBatch = maxBatch;
+    this.#queue = new BatchQueue((works) => this.#commit(works), maxBatch);
   }
 
   run<T>(work: (trx: Db) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#isFlushing) {
-        this.#isFlushing = true;
-        // Let the requests already in this turn of the event loop join the batch.
-        setImmediate(() => void this.#flush());
-      }
-    });
+    return this.#queue.push(work) as Promise<T>;
   }
 
-  async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
-      const outcomes = await this.#commit(batch);
-      batch.forEach((item, index) => {
-        const outcome = outcomes[index];
-        if (outcome?.ok) item.resolve(outcome.value);
-        else item.reject(outcome?.error);
-      });
-    }
-    this.#isFlushing = false;
-  }
-
-  async #commit(batch: QueuedWork[]): Promise<Array<{ ok: boolean; value?: unknown; error?: unknown }>> {
-    const outcomes: Array<{ ok: boolean; value?: unknown; error?: unknown }> = [];
+  async #commit(batch: Array<(trx: Db) => Promise<unknown>>): Promise<Array<Settled<unknown>>> {
+    const outcomes: Array<Settled<unknown>> = [];
     try {
       await this.#db.transaction().execute(async (trx) => {
-        for (const item of batch) {
+        for (const work of batch) {
           await sql`savepoint relay_work`.execute(trx);
           try {
-            const value = await item.work(trx);
+            const value = await work(trx);
             await sql`release savepoint relay_work`.execute(trx);
             outcomes.push({ ok: true, value });
           } catch (error) {
