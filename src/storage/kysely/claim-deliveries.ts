@@ -1,7 +1,7 @@
 import type { DialectTraits } from '../dialect-traits.ts';
 import type { ClaimedDelivery, ClaimScope } from '../relay-store.ts';
 import { DeliveryStatus, type DeliveryKind } from '../../model/delivery-status.ts';
-import { changedRows, type Db } from './store-context.ts';
+import type { Db } from './store-context.ts';
 import { num } from './row-mappers.ts';
 import { inClaimScope } from './claim-scope.ts';
 
@@ -42,10 +42,14 @@ export async function nextDueAt(db: Db, scope: ClaimScope | undefined): Promise<
 }
 
 /**
- * Leases due deliveries. A leased row's `next_attempt_at` is its lease end, so one
- * indexed range finds both due retries and leases abandoned by a dead worker.
- * Each claim is a conditional write on the values just read: a row another
- * instance claimed in between changes nothing here.
+ * Leases due deliveries in a fixed number of statements, whatever the batch size:
+ * one read per open status, one update of every row chosen, one read of what the
+ * claim now holds. A leased row's `next_attempt_at` is its lease end, so one
+ * indexed range finds both due retries and leases abandoned by a dead worker. The
+ * rows read cannot change before the update: a server database locks them (and
+ * other instances skip them), SQLite has one writer. The update still names the
+ * due condition, and the last read takes only rows this claim leased, so a row
+ * that is somehow no longer due is left alone rather than taken twice.
  */
 export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: string, now: number, leaseMs: number, limit: number, scope?: ClaimScope): Promise<ClaimedDelivery[]> {
   // One indexed range per status, each read in (next_attempt_at) order and cut at
@@ -55,27 +59,26 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
   const due = open
     .sort((a, b) => num(a.next_attempt_at) - num(b.next_attempt_at) || num(a.created_at) - num(b.created_at))
     .slice(0, limit);
-  const claimed: Array<{ id: string; attempt: number }> = [];
-  for (const row of due) {
-    const attempt = num(row.attempt_count) + 1;
-    const result = await db.updateTable('relay_deliveries')
-      .set({ status: DeliveryStatus.delivering, lease_owner: owner, next_attempt_at: now + leaseMs, attempt_count: attempt, updated_at: now })
-      .where('id', '=', row.id)
-      .where('status', '=', row.status)
-      .where('next_attempt_at', '=', row.next_attempt_at)
-      .executeTakeFirst();
-    if (changedRows(result) === 1) claimed.push({ id: row.id, attempt });
-  }
-  if (claimed.length === 0) return [];
+  if (due.length === 0) return [];
+  const leaseEnd = now + leaseMs;
+  const ids = due.map((row) => row.id);
+  await db.updateTable('relay_deliveries')
+    .set((eb) => ({ status: DeliveryStatus.delivering, lease_owner: owner, next_attempt_at: leaseEnd, attempt_count: eb('attempt_count', '+', 1), updated_at: now }))
+    .where('id', 'in', ids)
+    .where('status', 'in', OPEN)
+    .where('next_attempt_at', '<=', now)
+    .execute();
   // Left join: a routed delivery has no trace and carries its own app and rule.
   const rows = await db.selectFrom('relay_deliveries as d')
     .leftJoin('relay_traces as t', 't.id', 'd.trace_pk')
-    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 't.app_id', 't.trace_id', 'd.app_id as delivery_app_id', 'd.route_name', 't.deadline_at'])
-    .where('d.id', 'in', claimed.map((claim) => claim.id))
+    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 'd.attempt_count', 't.app_id', 't.trace_id', 'd.app_id as delivery_app_id', 'd.route_name', 't.deadline_at'])
+    .where('d.id', 'in', ids)
+    .where('d.status', '=', DeliveryStatus.delivering)
+    .where('d.lease_owner', '=', owner)
+    .where('d.next_attempt_at', '=', leaseEnd)
     .execute();
-  const attemptOf = new Map(claimed.map((claim) => [claim.id, claim.attempt]));
   // Hand the claims over oldest first, as they were chosen: a dev tunnel sends them in this order.
-  const rank = new Map(claimed.map((claim, index) => [claim.id, index]));
+  const rank = new Map(ids.map((id, index) => [id, index]));
   rows.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
   return rows.map((row) => ({
     id: row.id,
@@ -88,7 +91,7 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
     contentType: row.content_type,
     body: row.body,
     isLate: num(row.is_late) === 1,
-    attempt: attemptOf.get(row.id) ?? 1,
+    attempt: num(row.attempt_count),
     leaseOwner: owner,
     createdAt: num(row.created_at),
     deadlineAt: num(row.deadline_at),
