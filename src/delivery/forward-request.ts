@@ -22,6 +22,7 @@ const USER_AGENT = 'callback-relay/0.1';
  */
 export function buildForwardRequest(claim: ClaimedDelivery, signingSecrets: readonly string[], nowMs: number): ForwardRequest {
   assertSendable(claim.destination);
+  if (claim.body === null) throw new UnsendableDeliveryError('the push this delivery forwards is no longer stored');
   const body = Buffer.from(claim.body, 'utf8');
   const headers: Record<string, string> = {
     'content-type': claim.contentType,

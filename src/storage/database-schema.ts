@@ -46,7 +46,12 @@ export interface DeliveriesTable {
   destination: string;
   callback_id: string | null;
   content_type: string;
-  body: string;
+  /**
+   * What is sent. Null when it is the body of `callback_id`'s push, which is stored
+   * once, there (a forwarded verdict, a routed event, their replays); a timeout
+   * notice, which has no push, carries its own.
+   */
+  body: string | null;
   is_late: number;
   status: string;
   attempt_count: number;

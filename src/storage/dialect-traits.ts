@@ -28,6 +28,11 @@ export interface DialectTraits {
    * `varchar(2048)` is indexed by its first characters). Unset: the whole column.
    */
   readonly indexPrefixChars?: number;
+  /**
+   * How a NOT NULL column is made nullable: in place (`ALTER COLUMN … DROP NOT NULL`),
+   * by restating its type (`MODIFY`), or, where neither exists, by rebuilding the table.
+   */
+  readonly relaxesNotNullBy: 'alter-column' | 'modify-column' | 'rebuilding-the-table';
   /** An index name is unique per table, not per schema, so DROP INDEX names its table (MySQL). */
   readonly indexNamesPerTable?: boolean;
   /**

@@ -252,7 +252,8 @@ export interface ClaimedDelivery {
   kind: DeliveryKind;
   destination: string;
   contentType: string;
-  body: string;
+  /** Null only if the push it forwards is no longer stored (it cannot be sent). */
+  body: string | null;
   isLate: boolean;
   /** 1 for the first attempt. */
   attempt: number;

@@ -24,6 +24,8 @@ export interface RawDatabase {
   exec(sqlText: string, parameters?: readonly unknown[]): Promise<void>;
   /** The plan the database would run, one line per step (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN; MySQL: EXPLAIN rows). */
   explain(query: CompiledQuery): Promise<string[]>;
+  /** The secondary indexes of the relay's tables, by name. */
+  indexes(): Promise<string[]>;
   /** Gives the planner statistics (ANALYZE). */
   analyze(): Promise<void>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function openRawDatabase(url: string): Promise<RawDatabase> {
     return {
       exec: async (text, parameters = []) => { database.prepare(text).run(...(parameters as never[])); },
       explain: async (query) => (database.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...(query.parameters as never[])) as Array<{ detail: string }>).map((row) => row.detail),
+      indexes: async () => (database.prepare(`select name from sqlite_master where type = 'index' and tbl_name like 'relay\\_%' escape '\\' and name not like 'sqlite_autoindex_%'`).all() as Array<{ name: string }>).map((row) => row.name),
       analyze: async () => { database.exec('ANALYZE'); },
       close: async () => database.close(),
     };
@@ -45,6 +48,7 @@ export async function openRawDatabase(url: string): Promise<RawDatabase> {
     return {
       exec: async (text, parameters = []) => { await client.query(text, [...parameters]); },
       explain: async (query) => (await client.query(`EXPLAIN ${query.sql}`, [...query.parameters])).rows.map((row: Record<string, string>) => row['QUERY PLAN']!),
+      indexes: async () => (await client.query(`select indexname from pg_indexes where schemaname = current_schema() and tablename like 'relay\\_%' and indexname not like '%\\_pkey'`)).rows.map((row: { indexname: string }) => row.indexname),
       analyze: async () => { await client.query('ANALYZE'); },
       close: () => client.end(),
     };
@@ -55,6 +59,10 @@ export async function openRawDatabase(url: string): Promise<RawDatabase> {
     explain: async (query) => {
       const [rows] = await connection.query(`EXPLAIN ${query.sql}`, [...query.parameters]);
       return (rows as Array<Record<string, unknown>>).map((row) => `${String(row.table)}: type=${String(row.type)} key=${String(row.key)} rows=${String(row.rows)} ${String(row.Extra ?? '')}`);
+    },
+    indexes: async () => {
+      const [rows] = await connection.query(`select distinct index_name as name from information_schema.statistics where table_schema = database() and table_name like 'relay\\_%' and index_name <> 'PRIMARY'`);
+      return (rows as Array<{ name: string }>).map((row) => row.name);
     },
     analyze: async () => {
       for (const table of ['relay_traces', 'relay_callbacks', 'relay_deliveries', 'relay_attempts']) await connection.query(`ANALYZE TABLE ${table}`);

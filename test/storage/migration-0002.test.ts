@@ -41,6 +41,8 @@ describe('migration 0002 on a database that already holds traces, deliveries and
       expect(trace?.attempts).toMatchObject([{ deliveryId: 'd1', httpStatus: 503, responseExcerpt: 'busy' }]);
       const [claimed] = await store.claimDueDeliveries('test', now, 60_000, 10);
       expect(claimed).toMatchObject({ id: 'd1', tracePk: 't1', appId: 'wx1', traceId: 'old-trace', attempt: 2, routeName: null });
+      // Written before bodies were stored once, it keeps its own copy (0007 rewrites nothing).
+      expect(claimed?.body).toBe('{"trace_id":"old-trace"}');
     } finally {
       await store.close();
     }

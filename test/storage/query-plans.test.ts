@@ -28,6 +28,38 @@ const BY_PRIMARY_KEY = (table: string) => new RegExp(`sqlite_autoindex_${table}_
 const FULL_SCAN = /^SCAN relay_|Seq Scan on relay_|type=ALL/;
 
 /**
+ * Every secondary index of the relay's tables and the query that needs it: an
+ * index costs every write of its table, so one that no query reads is dropped,
+ * and a new one is added here with its reader. The hot path's are checked
+ * against the plans below; the dashboard's are timed by `npm run bench:dashboard`.
+ */
+const INDEX_READERS: Record<string, string> = {
+  relay_traces_app_trace_uq: 'a push or a registration finds its trace by (app, trace id); one trace per id',
+  relay_traces_status_deadline_ix: 'the sweep reads overdue registrations',
+  relay_traces_status_updated_ix: 'retention reads retired traces oldest first',
+  relay_traces_status_created_ix: 'a redrive pages failed traces; the dashboard filters traces by status',
+  relay_traces_created_id_ix: 'the dashboard pages every trace, newest first',
+  relay_traces_app_created_ix: 'the dashboard pages the traces of one app',
+  relay_traces_uri_created_ix: 'the dashboard pages the traces of one server',
+  relay_traces_trace_id_ix: 'the dashboard finds a trace id across apps',
+  relay_callbacks_app_dedupe_uq: 'a repeated push is recognised and never forwarded twice',
+  relay_callbacks_parked_lookup_ix: 'a registration looks up its parked push; the trace page lists its pushes; retention removes them',
+  relay_callbacks_state_parked_ix: 'the sweep expires parked pushes past their grace',
+  relay_callbacks_state_received_ix: 'the adoption pass pages parked pushes; retention reads stray pushes by age',
+  relay_callbacks_received_ix: 'the dashboard pages pushes, newest first, and counts them per minute',
+  relay_deliveries_status_due_ix: 'the worker claims due deliveries and asks when the next is due',
+  relay_deliveries_trace_ix: 'the trace page lists its deliveries; retention checks a trace has none open',
+  relay_deliveries_callback_ix: 'a routed event\'s page lists its deliveries; retention removes them',
+  relay_deliveries_kind_status_updated_ix: 'the activity chart counts finished deliveries per minute',
+  relay_deliveries_destination_status_ix: 'destination health counts open deliveries per destination',
+  relay_deliveries_kind_created_ix: 'the activity chart counts timeout notices per minute',
+  relay_attempts_trace_ix: 'the trace page lists its attempts; retention removes them',
+  relay_attempts_delivery_ix: 'a routed event\'s page lists its attempts; retention removes them',
+  relay_attempts_started_ix: 'destination health reads the latest attempts per destination',
+  relay_audit_log_at_ix: 'the audit log pages its entries, newest first',
+};
+
+/**
  * The hot queries seek, never scan, on a database holding a realistic mix
  * (mostly parked pushes nobody registered, pending and finished traces,
  * deliveries mostly done, some failed, a few due or in flight), both before the
@@ -81,6 +113,10 @@ describe(`query plans on ${currentBackend()}`, () => {
     { name: 'the sweep expires parked pushes past their grace', query: () => selectExpiredParked(db, NOW + 3_600_000 + 100, 500).compile(), index: /relay_callbacks_state_parked_ix/ },
     { name: 'retention reads retired traces oldest first', query: () => selectRetiredTraces(db, traits, 'delivered', NOW - 90_000, 200).compile(), index: /relay_traces_status_updated_ix/ },
   ];
+
+  it('carries only indexes that a named query reads', async () => {
+    expect((await raw.indexes()).sort()).toEqual(Object.keys(INDEX_READERS).sort());
+  });
 
   for (const stats of ['without', 'with'] as const) {
     it(`seeks ${stats} planner statistics`, async () => {

@@ -147,7 +147,7 @@ describe(`RelayStore transitions on ${currentBackend()}`, () => {
     expect(trace).toMatchObject({ status: 'timed_out', error: 'WX_TIMEOUT_ERROR' });
     expect(trace!.deliveries).toEqual([expect.objectContaining({ kind: 'timeout', status: 'pending' })]);
     const claims = (await claimOne('w', now + 101)).filter((claim) => claim.traceId === 'late-1');
-    expect(JSON.parse(claims[0]!.body)).toMatchObject({ type: 'callback.timeout', trace_id: 'late-1' });
+    expect(JSON.parse(claims[0]!.body!)).toMatchObject({ type: 'callback.timeout', trace_id: 'late-1' });
     expect(await store.completeAttempt(claims[0]!, ok, { kind: 'delivered' }, now + 102)).toBe(true);
     // A late callback is still forwarded, flagged late.
     expect(await store.ingestCallback(callback('late-1'), now + 200, now + 60_000)).toBe('late');

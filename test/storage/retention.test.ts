@@ -90,12 +90,12 @@ describe(`retention on ${currentBackend()}`, () => {
     }, { what: 'the routed deliveries' });
     const [done, open] = await Promise.all(['old-routed-done', 'old-routed-open'].map(async (id) =>
       (await store.listCallbacks({ appId: 'default', state: 'routed', limit: 100 })).find((item) => item.body.includes(id))!));
-    const byCallback = (callbackId: string) => claims.filter((claim) => claim.body.includes(callbackId));
-    for (const claim of claims.filter((item) => item.body.includes('old-routed-done'))) {
+    const byCallback = (callbackId: string) => claims.filter((claim) => claim.body!.includes(callbackId));
+    for (const claim of claims.filter((item) => item.body!.includes('old-routed-done'))) {
       await store.completeAttempt(claim, { ...ok, startedAt: old + 5 }, { kind: 'delivered' }, old + 6);
     }
     // One of the other event's two deliveries is finished, one is still being retried.
-    const [finished] = claims.filter((item) => item.body.includes('old-routed-open'));
+    const [finished] = claims.filter((item) => item.body!.includes('old-routed-open'));
     await store.completeAttempt(finished!, { ...ok, startedAt: old + 5 }, { kind: 'delivered' }, old + 6);
     expect(byCallback('old-routed-done')).toHaveLength(2);
     await deliveredAt('old-marker-2', old);

@@ -20,7 +20,7 @@ describe('SQLite store thread', () => {
       expect(await store.expireOverdue(now + 11, 100)).toBe(20);
       const [notice] = await store.claimDueDeliveries('w', now + 12, 10_000, 1);
       expect(notice).toMatchObject({ kind: 'timeout', contentType: 'application/json' });
-      expect(JSON.parse(notice!.body)).toMatchObject({ type: 'callback.timeout', error: 'WX_TIMEOUT_ERROR', app_id: 'app' });
+      expect(JSON.parse(notice!.body!)).toMatchObject({ type: 'callback.timeout', error: 'WX_TIMEOUT_ERROR', app_id: 'app' });
     } finally {
       await store.close();
     }

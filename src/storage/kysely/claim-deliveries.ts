@@ -68,10 +68,13 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
     .where('status', 'in', OPEN)
     .where('next_attempt_at', '<=', now)
     .execute();
-  // Left join: a routed delivery has no trace and carries its own app and rule.
+  // Left joins: a routed delivery has no trace and carries its own app and rule; a
+  // timeout notice has no push and carries its own body.
   const rows = await db.selectFrom('relay_deliveries as d')
     .leftJoin('relay_traces as t', 't.id', 'd.trace_pk')
-    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.body', 'd.is_late', 'd.created_at', 'd.attempt_count', 't.app_id', 't.trace_id', 'd.app_id as delivery_app_id', 'd.route_name', 't.deadline_at'])
+    .leftJoin('relay_callbacks as c', 'c.id', 'd.callback_id')
+    .select(['d.id', 'd.trace_pk', 'd.kind', 'd.destination', 'd.content_type', 'd.is_late', 'd.created_at', 'd.attempt_count', 't.app_id', 't.trace_id', 'd.app_id as delivery_app_id', 'd.route_name', 't.deadline_at'])
+    .select((eb) => eb.fn.coalesce('d.body', 'c.body').as('body'))
     .where('d.id', 'in', ids)
     .where('d.status', '=', DeliveryStatus.delivering)
     .where('d.lease_owner', '=', owner)

@@ -13,7 +13,8 @@ export interface NewDelivery {
   destination: string;
   callbackId: string | null;
   contentType: string;
-  body: string;
+  /** Null: the body of the push `callbackId` names, stored once with the push. */
+  body: string | null;
   isLate: boolean;
   /** A routed delivery's app and routing rule (a trace's deliveries take the app from the trace). */
   appId?: string;

@@ -11,7 +11,8 @@ import { changedRows, type Db } from './store-context.ts';
 export interface RequestedDelivery {
   kind: DeliveryKind;
   contentType: string;
-  body: string;
+  /** Null: the body of the push `callbackId` names. */
+  body: string | null;
   callbackId: string | null;
   source: 'replay' | 'redrive';
   requestedBy: string;
@@ -38,7 +39,7 @@ export function insertRequestedDelivery(db: Db, trace: Pick<TraceRecord, 'pk' | 
  */
 export async function requeueCallback(db: Db, trace: TraceRecord, source: RequestedDelivery['source'], actor: string, now: number): Promise<string | undefined> {
   if (!trace.callbackId || !canTransition(trace.status, TraceStatus.delivering)) return undefined;
-  const callback = await db.selectFrom('relay_callbacks').select(['content_type', 'body']).where('id', '=', trace.callbackId).executeTakeFirst();
+  const callback = await db.selectFrom('relay_callbacks').select(['content_type']).where('id', '=', trace.callbackId).executeTakeFirst();
   if (!callback) return undefined;
   const moved = await db.updateTable('relay_traces')
     .set({ status: TraceStatus.delivering, error: null, updated_at: now })
@@ -47,7 +48,7 @@ export async function requeueCallback(db: Db, trace: TraceRecord, source: Reques
     .executeTakeFirst();
   if (changedRows(moved) === 0) return undefined;
   return insertRequestedDelivery(db, trace, {
-    kind: DeliveryKind.callback, contentType: callback.content_type, body: callback.body,
+    kind: DeliveryKind.callback, contentType: callback.content_type, body: null,
     callbackId: trace.callbackId, source, requestedBy: actor,
   }, now);
 }
@@ -71,7 +72,7 @@ export async function replayTrace(db: Db, appId: string, traceId: string, actor:
     const sent = await db.selectFrom('relay_deliveries').select(['content_type', 'body'])
       .where('trace_pk', '=', trace.pk).where('kind', '=', DeliveryKind.timeout)
       .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-    const message = sent ? { contentType: sent.content_type, body: sent.body } : buildTimeoutNotice(trace, now);
+    const message = sent?.body ? { contentType: sent.content_type, body: sent.body } : buildTimeoutNotice(trace, now);
     deliveryId = await insertRequestedDelivery(db, trace, {
       kind: DeliveryKind.timeout, contentType: message.contentType, body: message.body,
       callbackId: null, source: 'replay', requestedBy: actor,

@@ -41,7 +41,7 @@ export async function startCallbackDelivery(db: Db, trace: TraceRecord, callback
     destination: trace.serverUri,
     callbackId: callback.id,
     contentType: callback.content_type,
-    body: callback.body,
+    body: null,
     isLate,
     lease: leaseHere,
   }, now);

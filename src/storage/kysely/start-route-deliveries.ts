@@ -22,7 +22,7 @@ export async function startRouteDeliveries(db: Db, callback: RoutedCallback, tar
     destination: target.destination,
     callbackId: callback.id,
     contentType: callback.content_type,
-    body: callback.body,
+    body: null,
     isLate: false,
     appId: callback.app_id,
     routeName: target.route,

@@ -6,6 +6,8 @@ import * as productionStorage from './0003-production-storage.ts';
 import * as replayAudit from './0004-replay-audit.ts';
 import * as dashboardIndexes from './0005-dashboard-indexes.ts';
 import * as parkedLookupIndex from './0006-parked-lookup-index.ts';
+import * as deliveryBodyOnce from './0007-delivery-body-once.ts';
+import * as dropTraceCreatedIndex from './0008-drop-trace-created-index.ts';
 
 export interface RelayMigration {
   /** Sortable, never reused: shipped migrations are never edited, only followed by new ones. */
@@ -20,4 +22,6 @@ export const MIGRATIONS: readonly RelayMigration[] = [
   { name: '0004-replay-audit', up: replayAudit.up },
   { name: '0005-dashboard-indexes', up: dashboardIndexes.up },
   { name: '0006-parked-lookup-index', up: parkedLookupIndex.up },
+  { name: '0007-delivery-body-once', up: deliveryBodyOnce.up },
+  { name: '0008-drop-trace-created-index', up: dropTraceCreatedIndex.up },
 ];

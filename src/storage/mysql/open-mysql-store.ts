@@ -16,6 +16,7 @@ export const MYSQL_TRAITS: DialectTraits = {
   // 500 characters × 4 bytes leaves room for the other key columns within MySQL's 3072-byte index keys.
   indexPrefixChars: 500,
   indexNamesPerTable: true,
+  relaxesNotNullBy: 'modify-column',
 };
 
 /**

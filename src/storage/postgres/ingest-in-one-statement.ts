@@ -45,7 +45,7 @@ const SQL = `with t as (
   returning relay_traces.id
 ), d as (
   insert into relay_deliveries (id, trace_pk, kind, destination, callback_id, content_type, body, is_late, status, attempt_count, next_attempt_at, lease_owner, created_at, updated_at, source, requested_by, app_id, route_name)
-  select $10, u.id, ${literal(DeliveryKind.callback)}, l.server_uri, $3, $6, $7, case when l.late then 1 else 0 end,
+  select $10, u.id, ${literal(DeliveryKind.callback)}, l.server_uri, $3, $6, null, case when l.late then 1 else 0 end,
     case when l.leased then ${literal(DeliveryStatus.delivering)} else ${literal(DeliveryStatus.pending)} end,
     case when l.leased then 1 else 0 end,
     case when l.leased then $9::bigint + $12::bigint else $9::bigint end,

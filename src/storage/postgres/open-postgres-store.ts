@@ -12,6 +12,7 @@ export const POSTGRES_TRAITS: DialectTraits = {
   supportsOnConflict: true,
   groupsCommits: false,
   largeTextType: 'text',
+  relaxesNotNullBy: 'alter-column',
 };
 
 const INT8_OID = 20;

@@ -14,6 +14,7 @@ export const SQLITE_TRAITS: DialectTraits = {
   supportsOnConflict: true,
   groupsCommits: true,
   largeTextType: 'text',
+  relaxesNotNullBy: 'rebuilding-the-table',
 };
 
 export interface SqliteOptions {
