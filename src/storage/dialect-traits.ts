@@ -1,4 +1,4 @@
-import type { IncomingCallback, IngestLease, IngestResult } from './relay-store.ts';
+import type { AttemptCompletion, IncomingCallback, IngestLease, IngestResult } from './relay-store.ts';
 
 /**
  * What differs between databases, named as capabilities so the shared store code
@@ -42,4 +42,10 @@ export interface DialectTraits {
    * general ingest transaction.
    */
   readonly ingestInOneStatement?: (input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined) => Promise<IngestResult | null>;
+  /**
+   * Records the common completion batch (every attempt delivered) in one statement
+   * outside any transaction, returning per completion whether it was applied, or
+   * returns null having changed nothing. Unset: every batch takes the general transaction.
+   */
+  readonly completeInOneStatement?: (completions: readonly AttemptCompletion[], now: number) => Promise<boolean[] | null>;
 }

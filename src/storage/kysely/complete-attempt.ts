@@ -5,7 +5,7 @@ import { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
 import { TraceStatus } from '../../model/trace-status.ts';
 import type { Db } from './store-context.ts';
 
-const MAX_ERROR_CHARS = 500;
+export const MAX_ERROR_CHARS = 500;
 
 /**
  * Records many attempts in one transaction and a few statements: one read of the

@@ -99,8 +99,11 @@ export class KyselyRelayStore implements RelayStore {
     return applied === true;
   }
 
-  completeAttempts(completions: readonly AttemptCompletion[], now: number): Promise<boolean[]> {
-    return this.#write((trx) => completeAttempts(trx, this.#traits, completions, now));
+  /** The common batch in one statement where the database can; any other in the general transaction. */
+  async completeAttempts(completions: readonly AttemptCompletion[], now: number): Promise<boolean[]> {
+    const oneStatement = this.#traits.completeInOneStatement;
+    const recorded = oneStatement ? await oneStatement(completions, now) : null;
+    return recorded ?? this.#write((trx) => completeAttempts(trx, this.#traits, completions, now));
   }
 
   expireOverdue(now: number, limit: number): Promise<number> {
