@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Pool } from 'undici';
 import { backendLabel, benchBackends, type BenchBackend } from './lib/bench-backends.ts';
+import { closedLoop } from './lib/closed-loop.ts';
 import { startProcess, type ServerProcess } from './lib/processes.ts';
 import { appendResults } from './lib/report.ts';
 import { median, round, spreadPercent } from './lib/stats.ts';
@@ -22,33 +22,6 @@ const RELAY_DIRS = (process.env.BENCH_RELAY_DIRS ?? '.').split(',').map((dir) =>
 
 const pushBody = (traceId: string) =>
   `{"ToUserName":"gh_9df7d78a1234","FromUserName":"o4_t144jTUSEoxydysUA2E234_tc","CreateTime":1626959646,"MsgType":"event","Event":"wxa_media_check","appid":"wx8f16a5be77871234","trace_id":"${traceId}","version":2,"detail":[],"errcode":0,"errmsg":"ok","result":{"suggest":"pass","label":100}}`;
-
-/**
- * `connections` loops, each sending its next request when the last is answered,
- * for `durationMs` or until `count` requests: a light client (undici), so the
- * relay, not the load generator, sets the pace.
- */
-async function closedLoop(url: string, options: { path: string; body: (index: number) => string; connections: number; durationMs?: number; count?: number }): Promise<number> {
-  const pool = new Pool(url, { connections: options.connections, pipelining: 1 });
-  const stopAt = options.durationMs === undefined ? Infinity : performance.now() + options.durationMs;
-  let next = 0;
-  let done = 0;
-  const loop = async () => {
-    while (performance.now() < stopAt && (options.count === undefined || next < options.count)) {
-      const index = next++;
-      const response = await pool.request({ method: 'POST', path: options.path, headers: { 'content-type': 'application/json' }, body: options.body(index) });
-      await response.body.dump();
-      if (response.statusCode >= 300) throw new Error(`${options.path} answered ${response.statusCode}`);
-      done += 1;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: options.connections }, loop));
-  } finally {
-    await pool.close();
-  }
-  return done;
-}
 
 /** Registrations of fresh trace ids for DURATION_S; returns registrations/s. */
 async function registrationRate(relay: ServerProcess, prefix: string): Promise<number> {
