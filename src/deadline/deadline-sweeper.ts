@@ -79,7 +79,11 @@ export class DeadlineSweeper {
       const now = clock.now();
       const index = this.#deps.deadlineIndex;
       if (!index || await index.mayHaveDue(now)) {
-        expired = await drain((limit) => store.expireOverdue(now, limit), batch, this.#loop.signal);
+        // The worker hears of each batch's notices as it is stored, so sending them
+        // overlaps the rest of the pass instead of waiting for its end.
+        expired = await drain((limit) => store.expireOverdue(now, limit), batch, this.#loop.signal, (done) => {
+          if (done > 0) this.#deps.onNewDeliveries();
+        });
         await index?.scanned(now);
       } else {
         expired = 0;
@@ -119,11 +123,12 @@ export class DeadlineSweeper {
 }
 
 /** Repeats a batched operation until a batch comes back short. */
-async function drain(step: (limit: number) => Promise<number>, batch: number, signal: AbortSignal): Promise<number> {
+async function drain(step: (limit: number) => Promise<number>, batch: number, signal: AbortSignal, afterBatch?: (done: number) => void): Promise<number> {
   let total = 0;
   for (;;) {
     const done = await step(batch);
     total += done;
+    afterBatch?.(done);
     if (done < batch || signal.aborted) return total;
   }
 }
