@@ -108,7 +108,7 @@ async function runRound(backend: BenchBackend, round: number, sink: ServerProces
   for (const [index, relayDir] of RELAY_DIRS.entries()) {
     const name = relayName(relayDir);
     // Seeding happens before the relay starts, outside every measured figure.
-    const database = await seedRoundDatabase(backend, { dir, round: round * 10 + index, count: SEEDED_TRACES, serverUri: `${sink.url}/cb`, prefix: 'relay' });
+    const database = await seedRoundDatabase(backend, { dir, round: round * 10 + index, count: SEEDED_TRACES, serverUri: `${sink.url}/cb`, prefix: 'relay', relayBin: join(relayDir, 'bin/callback-relay.js') });
     try {
       const relay = await startProcess(join(relayDir, 'bin/callback-relay.js'), ['start'], { DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0', WECHAT_TOKEN: BENCH_TOKEN });
       try {

@@ -27,7 +27,7 @@ export interface SeededDatabase {
  * `dir` for SQLite, a new uniquely named database on the machine's PostgreSQL or
  * MariaDB otherwise (dropped by `drop()`, also when seeding fails).
  */
-export async function seedRoundDatabase(backend: BenchBackend, options: { dir: string; round: number; count: number; serverUri: string; prefix: string }): Promise<SeededDatabase> {
+export async function seedRoundDatabase(backend: BenchBackend, options: { dir: string; round: number; count: number; serverUri: string; prefix: string; relayBin?: string }): Promise<SeededDatabase> {
   if (backend === 'sqlite') {
     const file = join(options.dir, `relay-${options.round}.db`);
     await seedPendingTraces(file, options);

@@ -1,16 +1,14 @@
 import { DatabaseSync } from 'node:sqlite';
 import { newRowId } from '../../src/storage/row-id.ts';
-import { openSqliteStore } from '../../src/storage/sqlite/open-sqlite-store.ts';
+import { migrateWith } from './migrate-with.ts';
 
 /**
  * Creates a relay database with `count` pending registrations, written straight
  * into SQLite so that a million rows take seconds, not the length of an HTTP run.
  * `expiredShare` of them have a deadline already past.
  */
-export async function seedPendingTraces(file: string, options: { count: number; serverUri: string; expiredShare?: number; prefix?: string; now?: number }): Promise<void> {
-  const store = openSqliteStore({ filename: file, synchronous: 'normal' });
-  await store.migrate();
-  await store.close();
+export async function seedPendingTraces(file: string, options: { count: number; serverUri: string; expiredShare?: number; prefix?: string; now?: number; relayBin?: string }): Promise<void> {
+  await migrateWith(`sqlite:${file}`, options.relayBin);
   const database = new DatabaseSync(file);
   const insert = database.prepare(`insert into relay_traces (id, app_id, trace_id, server_uri, status, error, callback_id, is_late, conflict_count, created_at, updated_at, deadline_at)
     values (?, 'default', ?, ?, 'pending', null, null, 0, 0, ?, ?, ?)`);

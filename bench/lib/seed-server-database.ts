@@ -1,4 +1,4 @@
-import { openStore } from '../../src/storage/open-store.ts';
+import { migrateWith } from './migrate-with.ts';
 import { newRowId } from '../../src/storage/row-id.ts';
 import { connectSql } from './sql-client.ts';
 
@@ -10,13 +10,8 @@ const ROWS_PER_STATEMENT = 1000;
  * registrations with the same columns, a thousand rows per INSERT, so that
  * 200 000 rows take seconds.
  */
-export async function seedServerPendingTraces(url: string, options: { count: number; serverUri: string; prefix: string }): Promise<void> {
-  const store = openStore({ databaseUrl: url, sqliteSynchronous: 'full' });
-  try {
-    await store.migrate();
-  } finally {
-    await store.close();
-  }
+export async function seedServerPendingTraces(url: string, options: { count: number; serverUri: string; prefix: string; relayBin?: string }): Promise<void> {
+  await migrateWith(url, options.relayBin);
   const client = await connectSql(url);
   try {
     const now = Date.now();
