@@ -142,7 +142,6 @@ async function runBackend(backend: BenchBackend, sink: ServerProcess, dir: strin
   const label = await backendLabel(backend);
   const now = Date.now();
   const forwardable = { pending: ROUNDS * REGISTERED_PER_ROUND, pendingPrefix: 'fwd', serverUri: `${sink.url}/cb`, now };
-  console.log(`${label}: seeding an empty database and one with ${ROWS.toLocaleString('en')} parked and ${ROWS.toLocaleString('en')} delivered …`);
   const rates: Record<'empty' | 'full', Rates[]> = { empty: [], full: [] };
   if (PARTS.has('rates')) await measureBoth(backend, sink, dir, rates, { ...forwardable, parked: 0, delivered: 0 }, { ...forwardable, parked: ROWS, delivered: ROWS });
   let notices: { noticesPerSecond: number; rssMb: number } | undefined;
@@ -160,6 +159,7 @@ async function runBackend(backend: BenchBackend, sink: ServerProcess, dir: strin
 
 /** The rates on the empty and the full database, ROUNDS rounds, interleaved with the order alternating. */
 async function measureBoth(backend: BenchBackend, sink: ServerProcess, dir: string, rates: Record<'empty' | 'full', Rates[]>, emptyShape: HistoryShape, fullShape: HistoryShape): Promise<void> {
+  console.log(`seeding an empty database and one with ${ROWS.toLocaleString('en')} parked and ${ROWS.toLocaleString('en')} delivered …`);
   const empty = await seeded(backend, dir, 'empty', emptyShape);
   const full = await seeded(backend, dir, 'full', fullShape);
   console.log(`  seeded in ${round(empty.seedS, 1)} s and ${round(full.seedS, 1)} s`);
@@ -182,7 +182,7 @@ async function measureBoth(backend: BenchBackend, sink: ServerProcess, dir: stri
 function report(label: string, rates: Record<'empty' | 'full', Rates[]>, notices: { noticesPerSecond: number; rssMb: number } | undefined): void {
   const figures: Figure[] = [];
   const ratios = (metric: keyof Rates) => rates.full.map((result, i) => result[metric] / rates.empty[i]![metric]);
-  for (const [metric, name] of [['registrationsPerSecond', 'registrations'], ['ingestPerSecond', 'durable ingest (ids nobody registered)'], ['forwardedPerSecond', 'sustained forwarded verdicts']] as const) {
+  for (const [metric, name] of rates.empty.length === 0 ? [] : [['registrationsPerSecond', 'registrations'], ['ingestPerSecond', 'durable ingest (ids nobody registered)'], ['forwardedPerSecond', 'sustained forwarded verdicts']] as const) {
     const ratio = ratios(metric);
     figures.push({
       name: `${name}: empty → ${ROWS.toLocaleString('en')} parked + ${ROWS.toLocaleString('en')} delivered`,
