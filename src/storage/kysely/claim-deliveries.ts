@@ -10,7 +10,7 @@ const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
 /** Due deliveries of one status in (next_attempt_at) order: a range of the (status, next_attempt_at) index. */
 export function selectDueWithStatus(db: Db, traits: DialectTraits, status: string, now: number, limit: number, scope: ClaimScope | undefined) {
   let candidates = db.selectFrom('relay_deliveries')
-    .select(['id', 'status', 'next_attempt_at', 'attempt_count', 'created_at'])
+    .select(['id', 'next_attempt_at', 'created_at'])
     .where('status', '=', status)
     .where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at')
