@@ -84,4 +84,21 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
     expect(await store.ingestCallback(push('one-1'), now + 1, now + 60_000)).toBe('duplicate');
     expect(await store.ingestCallback(push('one-1', 'other verdict'), now + 2, now + 60_000)).toBe('conflict');
   });
+
+  it('stores a batch of pushes arriving together in one statement, each with its own outcome, and leaves a second push for the same trace to the general path', async () => {
+    await register('batch-a');
+    await register('batch-b', 'tunnel://bob');
+    await register('batch-late', 'http://127.0.0.1:1/late', now - 1);
+    const pushes = [push('batch-a'), push('batch-b'), push('batch-unregistered'), push('batch-late'), { ...push('batch-a', 'second'), dedupeKey: 'id:batch-a#2' }, push('one-1')];
+    const results = await Promise.all(pushes.map((one) => ingestInOneStatement(one, now, now + 60_000, lease)));
+    expect(results[0]).toMatchObject({ outcome: 'forwarded', claim: { traceId: 'batch-a', attempt: 1, leaseOwner: 'w' } });
+    expect(results[1]).toEqual({ outcome: 'forwarded', claim: null });
+    expect(results[2]).toEqual({ outcome: 'parked', claim: null });
+    expect(results[3]).toMatchObject({ outcome: 'late', claim: { traceId: 'batch-late', isLate: true } });
+    // The second verdict for batch-a met the first in the batch; a repeat of an old push changes nothing.
+    expect(results[4]).toBeNull();
+    expect(results[5]).toBeNull();
+    expect((await store.getTrace('app', 'batch-a'))!.deliveries).toHaveLength(1);
+    expect(await store.ingestCallback(pushes[4]!, now + 1, now + 60_000)).toBe('conflict');
+  });
 });

@@ -6,6 +6,7 @@ import { selectDueWithStatus, selectNextDue } from '../../src/storage/kysely/cla
 import { selectLeases } from '../../src/storage/kysely/complete-attempt.ts';
 import { selectOverdue } from '../../src/storage/kysely/expire-overdue.ts';
 import { selectRetiredTraces } from '../../src/storage/kysely/purge-retired.ts';
+import { ingestBatchQuery } from '../../src/storage/postgres/ingest-in-one-statement.ts';
 import { traceByKey } from '../../src/storage/kysely/trace-lookup.ts';
 import { MYSQL_TRAITS } from '../../src/storage/mysql/open-mysql-store.ts';
 import { POSTGRES_TRAITS } from '../../src/storage/postgres/open-postgres-store.ts';
@@ -109,6 +110,19 @@ describe(`query plans on ${currentBackend()}`, () => {
       query: () => selectLeases(db, traits, Array.from({ length: 32 }, (_, i) => `dv-pending-${String(i).padStart(6, '0')}`)).compile(),
       index: BY_PRIMARY_KEY('relay_deliveries'),
     },
+    ...(currentBackend() === 'postgres' ? [{
+      name: 'a batch of pushes is stored in one statement',
+      query: () => {
+        const pushes = Array.from({ length: 32 }, (_, i) => ({
+          input: { appId: 'app', correlationId: i % 2 ? `pending-${i}` : `new-${i}`, dedupeKey: `id:x-${i}`, event: 'event/wxa_media_check', contentType: 'application/json', body: '{}', fingerprint: 'f' },
+          now: NOW, parkedUntil: NOW + 60_000, lease: { owner: 'w', leaseMs: 30_000 }, callbackId: `cb-new-${i}`, deliveryId: `dv-new-${i}`,
+        }));
+        const { text, values } = ingestBatchQuery(pushes);
+        return { sql: text, parameters: values } as unknown as CompiledQuery;
+      },
+      // Each push's trace by its key, as a single push's look-up (see above).
+      index: /relay_traces_app_trace_uq|relay_traces_trace_id_ix/,
+    }] : []),
     { name: 'the sweep reads overdue registrations', query: () => selectOverdue(db, traits, NOW + 1_800_000 + 100, 500).compile(), index: /relay_traces_status_deadline_ix/ },
     { name: 'the sweep expires parked pushes past their grace', query: () => selectExpiredParked(db, NOW + 3_600_000 + 100, 500).compile(), index: /relay_callbacks_state_parked_ix/ },
     { name: 'retention reads retired traces oldest first', query: () => selectRetiredTraces(db, traits, 'delivered', NOW - 90_000, 200).compile(), index: /relay_traces_status_updated_ix/ },
