@@ -142,13 +142,17 @@ export function ingestBatchQuery(batch: readonly Push[]): { name: string; text: 
   };
 }
 
-const byKey = (a: Push, b: Push): number =>
-  a.input.appId === b.input.appId ? (a.input.correlationId < b.input.correlationId ? -1 : a.input.correlationId > b.input.correlationId ? 1 : 0) : a.input.appId < b.input.appId ? -1 : 1;
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byKey = (a: Push, b: Push): number => compare(a.input.appId, b.input.appId) || compare(a.input.correlationId, b.input.correlationId);
 
 /**
  * The batch's statement is atomic: if it fails (a deadlock with another kind of
- * statement, a lock wait cancelled), nothing of it was stored, and each push is
- * answered null, to be stored by the general path one by one.
+ * statement, a lock wait cancelled, the database gone), nothing of it was stored, and
+ * each push is answered null, to be stored by the general path one by one; with the
+ * database gone that fails too, and the push is not acknowledged. If the statement
+ * did commit but its answer was lost with the connection, the general path finds each
+ * push stored and answers it as a repeat; its delivery, leased to no live hand-off,
+ * is claimed again when the lease runs out.
  */
 async function ingestBatch(pool: pg.Pool, pushes: readonly Push[]): Promise<Array<IngestResult | null>> {
   const admitted = firstOfEachKey(pushes);
@@ -168,9 +172,8 @@ async function ingestBatch(pool: pg.Pool, pushes: readonly Push[]): Promise<Arra
  * pushes that arrive with it in one statement; null when the push is anything else,
  * having changed nothing: the caller then runs the general ingest. Pushes gather as
  * completions do (BatchQueue): a push waits at most for the batch in flight, and an
- * idle relay sends each alone at once. If the statement fails (a deadlock, the
- * database gone), the whole batch is rolled back and every push in it fails, as one
- * push on its own would have; the push is not acknowledged and WeChat sends it again.
+ * idle relay sends each alone at once. If the statement fails, each push of the batch
+ * goes to the general path (see ingestBatch), which stores it or fails it on its own.
  * A named statement, so each connection plans it once rather than on every batch.
  */
 export function ingestInOneStatementOn(pool: pg.Pool, maxBatch = 256) {
