@@ -48,4 +48,12 @@ export interface DialectTraits {
    * returns null having changed nothing. Unset: every batch takes the general transaction.
    */
   readonly completeInOneStatement?: (completions: readonly AttemptCompletion[], now: number) => Promise<boolean[] | null>;
+  /**
+   * Gives the planner statistics for relay tables that have never had any (a new
+   * or restored database), run after migrating. Without them PostgreSQL guesses a
+   * handful of rows for every equality and may read a status index's whole range,
+   * sort a due backlog or read a table, until autovacuum's first pass. Unset: the
+   * database keeps its statistics itself.
+   */
+  readonly analyzeNeverAnalyzed?: () => Promise<void>;
 }

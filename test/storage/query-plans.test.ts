@@ -1,7 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/open-store.ts';
-import { selectAcceptingTraces, selectExpiredParked, selectParkedFor, selectParkedPage } from '../../src/storage/kysely/parked-callbacks.ts';
+import { selectTracesByKeys, selectExpiredParked, selectParkedFor, selectParkedPage } from '../../src/storage/kysely/parked-callbacks.ts';
 import { selectDueWithStatus, selectNextDue } from '../../src/storage/kysely/claim-deliveries.ts';
 import { selectLeases } from '../../src/storage/kysely/complete-attempt.ts';
 import { selectOverdue } from '../../src/storage/kysely/expire-overdue.ts';
@@ -25,6 +25,9 @@ const NOW = 1_800_000_000_000;
 
 /** A seek by primary key, in each backend's words. */
 const BY_PRIMARY_KEY = (table: string) => new RegExp(`sqlite_autoindex_${table}_1|${table}(_v2)?_pkey|key=PRIMARY`);
+
+/** A sort of the rows read, in each backend's words: an ordered read cut at a limit must come in index order. */
+const SORTS = /USE TEMP B-TREE FOR ORDER BY|^\s*(->\s+)?(Incremental )?Sort\b|Using filesort/;
 
 /** A full read of a relay table, in each backend's words. */
 const FULL_SCAN = /^SCAN relay_|Seq Scan on relay_|type=ALL/;
@@ -92,18 +95,19 @@ describe(`query plans on ${currentBackend()}`, () => {
    * statement joined as a set can pass the other checks with an index range that
    * still walks every row in flight once per element of the batch.
    */
-  const cases: Array<{ name: string; query: () => CompiledQuery; index: RegExp; byKeyOnly?: string[] }> = [
+  const cases: Array<{ name: string; query: () => CompiledQuery; index: RegExp; byKeyOnly?: string[]; isInIndexOrder?: boolean; postgresNeedsStatistics?: boolean }> = [
     { name: 'a registration looks up its parked push', query: () => selectParkedFor(db, 'app', 'parked-77', NOW).compile(), index: /relay_callbacks_parked_lookup_ix/ },
     { name: 'the adoption pass reads a page of recent parked pushes', query: () => selectParkedPage(db, { receivedAt: NOW + PARKED - 100, id: '' }, 500).compile(), index: /relay_callbacks_(state_)?received_ix/ },
     {
       name: 'the adoption pass reads the page\'s traces by key',
-      query: () => selectAcceptingTraces(db, Array.from({ length: 50 }, (_, i) => ({ appId: 'app', traceId: `parked-${i}` }))).compile(),
-      index: /relay_traces_/,
+      query: () => selectTracesByKeys(db, Array.from({ length: 50 }, (_, i) => ({ appId: 'app', traceId: `parked-${i}` }))).compile(),
+      index: /relay_traces_trace_id_ix/,
+      postgresNeedsStatistics: true,
     },
     // PostgreSQL may prefer the trace_id index when every trace has one app: a seek all the same.
     { name: 'a push looks up its trace', query: () => traceByKey(db, 'app', 'pending-77').compile(), index: /relay_traces_app_trace_uq|relay_traces_trace_id_ix/ },
-    { name: 'the worker claims due pending deliveries', query: () => selectDueWithStatus(db, traits, 'pending', NOW, 64, undefined).compile(), index: /relay_deliveries_status_due_ix/ },
-    { name: 'the worker takes over leases that ran out', query: () => selectDueWithStatus(db, traits, 'delivering', NOW, 64, undefined).compile(), index: /relay_deliveries_status_due_ix/ },
+    { name: 'the worker claims due pending deliveries', query: () => selectDueWithStatus(db, traits, 'pending', NOW, 64, undefined).compile(), index: /relay_deliveries_status_due_ix/, isInIndexOrder: true, postgresNeedsStatistics: true },
+    { name: 'the worker takes over leases that ran out', query: () => selectDueWithStatus(db, traits, 'delivering', NOW, 64, undefined).compile(), index: /relay_deliveries_status_due_ix/, isInIndexOrder: true, postgresNeedsStatistics: true },
     {
       name: 'a worker with dev-tunnel listeners claims within its scope',
       query: () => selectDueWithStatus(db, traits, 'pending', NOW, 64, { tunnelNames: ['alice'], tunnelWaitEndedAt: NOW - 30_000 }).compile(),
@@ -154,11 +158,17 @@ describe(`query plans on ${currentBackend()}`, () => {
   for (const stats of ['without', 'with'] as const) {
     it(`seeks ${stats} planner statistics`, async () => {
       if (stats === 'with') await raw.analyze();
-      for (const { name, query, index, byKeyOnly = [] } of cases) {
+      for (const { name, query, index, byKeyOnly = [], isInIndexOrder = false, postgresNeedsStatistics = false } of cases) {
+        // PostgreSQL without statistics guesses a handful of rows for any equality
+        // and picks a bitmap read, a sort or a full read for these; it has
+        // statistics from the relay's start (see analyzeIfNeverAnalyzed) and from
+        // autovacuum's first pass over a table that grew from empty.
+        if (postgresNeedsStatistics && currentBackend() === 'postgres' && stats === 'without') continue;
         const plan = await raw.explain(query());
         const shown = `${name}:\n  ${plan.join('\n  ')}`;
         expect(plan.some((line) => FULL_SCAN.test(line)), shown).toBe(false);
         expect(plan.join('\n'), shown).toMatch(index);
+        if (isInIndexOrder) expect(plan.some((line) => SORTS.test(line)), shown).toBe(false);
         for (const table of byKeyOnly) {
           const reads = plan.filter((line) => new RegExp(`Scan.* on ${table}\\b`).test(line));
           expect(reads.filter((line) => !BY_PRIMARY_KEY(table).test(line)), shown).toEqual([]);

@@ -7,14 +7,20 @@ import { inClaimScope } from './claim-scope.ts';
 
 const OPEN = [DeliveryStatus.pending, DeliveryStatus.delivering];
 
-/** Due deliveries of one status in (next_attempt_at) order: a range of the (status, next_attempt_at) index. */
+/**
+ * Due deliveries of one status in (next_attempt_at) order: a range of the
+ * (status, next_attempt_at) index, read in its order and cut at the limit. No
+ * second sort key: one the index does not hold made the database read and sort
+ * the whole due backlog on every claim (12 ms for 9 k due rows on PostgreSQL).
+ * A delivery created at ingest is due at its creation time, so this order is
+ * arrival order to the millisecond.
+ */
 export function selectDueWithStatus(db: Db, traits: DialectTraits, status: string, now: number, limit: number, scope: ClaimScope | undefined) {
   let candidates = db.selectFrom('relay_deliveries')
-    .select(['id', 'next_attempt_at', 'created_at'])
+    .select(['id', 'next_attempt_at'])
     .where('status', '=', status)
     .where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at')
-    .orderBy('created_at')
     .limit(limit);
   if (scope) candidates = candidates.where(inClaimScope(scope));
   if (traits.supportsSkipLocked) candidates = candidates.forUpdate().skipLocked();
@@ -57,7 +63,7 @@ export async function claimDueDeliveries(db: Db, traits: DialectTraits, owner: s
   const open = [];
   for (const status of OPEN) open.push(...await selectDueWithStatus(db, traits, status, now, limit, scope).execute());
   const due = open
-    .sort((a, b) => num(a.next_attempt_at) - num(b.next_attempt_at) || num(a.created_at) - num(b.created_at))
+    .sort((a, b) => num(a.next_attempt_at) - num(b.next_attempt_at))
     .slice(0, limit);
   if (due.length === 0) return [];
   const leaseEnd = now + leaseMs;

@@ -55,6 +55,7 @@ export class KyselyRelayStore implements RelayStore {
 
   async migrate(): Promise<void> {
     await runMigrations(this.#db, this.#traits);
+    await this.#traits.analyzeNeverAnalyzed?.();
   }
 
   async ping(): Promise<void> {

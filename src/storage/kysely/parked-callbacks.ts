@@ -56,8 +56,9 @@ export async function adoptParkedPage(db: Db, from: ParkedCursor | null, limit: 
   const next = page.length === limit && last ? { receivedAt: num(last.received_at), id: last.id } : null;
   const keyed = page.filter((row): row is typeof row & { correlation_id: string } => row.correlation_id !== null);
   if (keyed.length === 0) return { adopted: 0, next };
-  const traces = await selectAcceptingTraces(db, keyed.map((row) => ({ appId: row.app_id, traceId: row.correlation_id }))).execute();
-  const byKey = new Map(traces.map((row) => [traceKey(row.app_id, row.trace_id), toTraceRecord(row)]));
+  const traces = await selectTracesByKeys(db, keyed.map((row) => ({ appId: row.app_id, traceId: row.correlation_id }))).execute();
+  const accepting = traces.filter((row) => (STATUSES_ACCEPTING_CALLBACK as readonly string[]).includes(row.status));
+  const byKey = new Map(accepting.map((row) => [traceKey(row.app_id, row.trace_id), toTraceRecord(row)]));
   let adopted = 0;
   for (const callback of keyed) {
     const key = traceKey(callback.app_id, callback.correlation_id);
@@ -86,12 +87,17 @@ export function selectParkedPage(db: Db, from: ParkedCursor | null, limit: numbe
   return query;
 }
 
-/** The traces among `keys` that still accept a verdict, read by their unique key in one statement. */
-export function selectAcceptingTraces(db: Db, keys: ReadonlyArray<{ appId: string; traceId: string }>) {
+/**
+ * The traces with the trace ids among `keys`, each id sought in the trace id
+ * index, in one statement; the caller matches them to their apps and keeps those
+ * that still accept a verdict. One equality per id rather than an IN list, and
+ * neither the app nor the status in the query: otherwise a planner without
+ * statistics read the table, or every trace of the app or of those statuses.
+ */
+export function selectTracesByKeys(db: Db, keys: ReadonlyArray<{ appId: string; traceId: string }>) {
+  const traceIds = [...new Set(keys.map((key) => key.traceId))];
   return db.selectFrom('relay_traces').selectAll()
-    .where('app_id', 'in', [...new Set(keys.map((key) => key.appId))])
-    .where('trace_id', 'in', [...new Set(keys.map((key) => key.traceId))])
-    .where('status', 'in', [...STATUSES_ACCEPTING_CALLBACK]);
+    .where((eb) => eb.or(traceIds.map((traceId) => eb('trace_id', '=', traceId))));
 }
 
 /** Parked callbacks past their grace window stay stored, marked expired. */

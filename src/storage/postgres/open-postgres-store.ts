@@ -6,6 +6,7 @@ import { KyselyRelayStore } from '../kysely/kysely-relay-store.ts';
 import type { ServerPoolOptions } from '../server-pool-options.ts';
 import { ingestInOneStatementOn } from './ingest-in-one-statement.ts';
 import { completeInOneStatementOn } from './complete-in-one-statement.ts';
+import { analyzeNeverAnalyzed } from './analyze-never-analyzed.ts';
 
 export const POSTGRES_TRAITS: DialectTraits = {
   name: 'postgres',
@@ -51,5 +52,10 @@ export function openPostgresStore(options: ServerPoolOptions): KyselyRelayStore 
   pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
   const db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool }) });
   // The common pushes go through the pool itself: one named statement each, no transaction.
-  return new KyselyRelayStore(db, { ...POSTGRES_TRAITS, ingestInOneStatement: ingestInOneStatementOn(pool), completeInOneStatement: completeInOneStatementOn(pool) });
+  return new KyselyRelayStore(db, {
+    ...POSTGRES_TRAITS,
+    ingestInOneStatement: ingestInOneStatementOn(pool),
+    completeInOneStatement: completeInOneStatementOn(pool),
+    analyzeNeverAnalyzed: () => analyzeNeverAnalyzed(pool),
+  });
 }
