@@ -4,15 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayDatabase } from '../../src/storage/database-schema.ts';
 import { openStore } from '../../src/storage/open-store.ts';
 import { ingestInOneStatementOn } from '../../src/storage/postgres/ingest-in-one-statement.ts';
+import { ingestInOneTransactionOn } from '../../src/storage/kysely/ingest-in-one-transaction.ts';
+import { MYSQL_TRAITS, openMysqlDb } from '../../src/storage/mysql/open-mysql-store.ts';
 import type { IncomingCallback, RelayStore } from '../../src/storage/relay-store.ts';
 import { createBackendDatabase } from '../helpers/relay-harness.ts';
 import { currentBackend } from '../helpers/test-backends.ts';
 
-/** PostgreSQL's one-statement ingest: all of the common push, or nothing at all. */
-describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on PostgreSQL', () => {
+const backend = currentBackend();
+
+/**
+ * The batched ingest of the server databases (one statement on PostgreSQL, one
+ * transaction on MariaDB): all of the common push, or nothing at all.
+ */
+describe.skipIf(backend === 'sqlite')(`the batched ingest on ${backend}`, () => {
   let store: RelayStore;
   let db: Kysely<RelayDatabase>;
-  let pool: pg.Pool;
+  let pool: pg.Pool | undefined;
   let ingestInOneStatement: ReturnType<typeof ingestInOneStatementOn>;
   let drop: () => Promise<void>;
   const now = 1_800_000_000_000;
@@ -32,9 +39,14 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
     drop = database.drop;
     store = openStore({ databaseUrl: database.url, sqliteSynchronous: 'normal' });
     await store.migrate();
-    db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    ingestInOneStatement = ingestInOneStatementOn(pool);
+    if (backend === 'postgres') {
+      db = new Kysely<RelayDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+      pool = new pg.Pool({ connectionString: database.url, max: 2 });
+      ingestInOneStatement = ingestInOneStatementOn(pool);
+    } else {
+      db = openMysqlDb({ url: database.url, poolMax: 2, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+      ingestInOneStatement = ingestInOneTransactionOn((work) => db.transaction().execute(work), MYSQL_TRAITS);
+    }
   });
   afterAll(async () => {
     await db?.destroy();
@@ -85,7 +97,7 @@ describe.skipIf(currentBackend() !== 'postgres')('the one-statement ingest on Po
     expect(await store.ingestCallback(push('one-1', 'other verdict'), now + 2, now + 60_000)).toBe('conflict');
   });
 
-  it('stores a batch of pushes arriving together in one statement, each with its own outcome, and leaves a second push for the same trace to the general path', async () => {
+  it('stores a batch of pushes arriving together at once, each with its own outcome, and leaves a second push for the same trace to the general path', async () => {
     await register('batch-a');
     await register('batch-b', 'tunnel://bob');
     await register('batch-late', 'http://127.0.0.1:1/late', now - 1);

@@ -17,6 +17,7 @@ import { completeAttempts } from './complete-attempt.ts';
 import { expireOverdue } from './expire-overdue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ingestCallback } from './ingest-callback.ts';
+import { ingestInOneTransactionOn } from './ingest-in-one-transaction.ts';
 import { adoptParkedFor, adoptParkedPage, expireParked } from './parked-callbacks.ts';
 import { purgeRetired } from './purge-retired.ts';
 import { countActivity } from './count-activity.ts';
@@ -40,12 +41,14 @@ export class KyselyRelayStore implements RelayStore {
   readonly #db: Kysely<RelayDatabase>;
   readonly #traits: DialectTraits;
   readonly #groupCommit: GroupCommit | undefined;
+  readonly #ingestInBatches: DialectTraits['ingestInBatches'];
 
   constructor(db: Kysely<RelayDatabase>, traits: DialectTraits) {
     this.#db = db;
     this.#traits = traits;
     this.dialect = traits.name;
     this.#groupCommit = traits.groupsCommits ? new GroupCommit(db) : undefined;
+    this.#ingestInBatches = traits.ingestInBatches ?? (traits.batchesIngest ? ingestInOneTransactionOn((work) => this.#write(work), traits) : undefined);
   }
 
   /** One transaction per call; on a single-writer database, merged with concurrent ones into one commit. */
@@ -74,10 +77,10 @@ export class KyselyRelayStore implements RelayStore {
     return this.#ingest(input, now, parkedUntil, lease);
   }
 
-  /** The common pushes in one statement where the database can; anything else (or a database that cannot) in the general transaction. */
+  /** The common pushes in batches where the database has them; anything else (or a database without) in the general transaction. */
   async #ingest(input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined): Promise<IngestResult> {
-    const oneStatement = this.#traits.ingestInOneStatement;
-    const stored = oneStatement && input.correlationId !== null ? await oneStatement(input, now, parkedUntil, lease) : null;
+    const inBatches = this.#ingestInBatches;
+    const stored = inBatches && input.correlationId !== null ? await inBatches(input, now, parkedUntil, lease) : null;
     return stored ?? this.#write((trx) => ingestCallback(trx, this.#traits, input, now, parkedUntil, lease));
   }
 

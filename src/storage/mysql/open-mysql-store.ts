@@ -17,6 +17,7 @@ export const MYSQL_TRAITS: DialectTraits = {
   indexPrefixChars: 500,
   indexNamesPerTable: true,
   relaxesNotNullBy: 'modify-column',
+  batchesIngest: true,
 };
 
 /**
@@ -35,8 +36,8 @@ async function prepareSession(connection: DatabaseConnection, statementTimeoutMs
   await connection.executeQuery(CompiledQuery.raw(timeout));
 }
 
-/** Opens a pooled MariaDB/MySQL store; connections are made lazily, so a down database does not stop the process. */
-export function openMysqlStore(options: ServerPoolOptions): KyselyRelayStore {
+/** A pooled Kysely over MariaDB/MySQL with the relay's session settings; connections are made lazily. */
+export function openMysqlDb(options: ServerPoolOptions): Kysely<RelayDatabase> {
   const pool = createPool({
     uri: options.url.replace(/^mariadb:/, 'mysql:'),
     connectionLimit: options.poolMax,
@@ -49,8 +50,13 @@ export function openMysqlStore(options: ServerPoolOptions): KyselyRelayStore {
     bigNumberStrings: false,
     timezone: 'Z',
   });
-  const db = new Kysely<RelayDatabase>({
+  return new Kysely<RelayDatabase>({
     dialect: new MysqlDialect({ pool, onCreateConnection: (connection) => prepareSession(connection, options.statementTimeoutMs) }),
   });
+}
+
+/** Opens a pooled MariaDB/MySQL store; connections are made lazily, so a down database does not stop the process. */
+export function openMysqlStore(options: ServerPoolOptions): KyselyRelayStore {
+  const db = openMysqlDb(options);
   return new KyselyRelayStore(db, MYSQL_TRAITS);
 }

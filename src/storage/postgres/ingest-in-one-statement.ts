@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import type { ClaimedDelivery, IncomingCallback, IngestLease, IngestResult } from '../relay-store.ts';
-import { newRowId } from '../row-id.ts';
-import { BatchQueue, type Settled } from '../../time/batch-queue.ts';
+import type { IngestResult } from '../relay-store.ts';
+import { batchedIngest, startedResult, type Push } from '../kysely/push-batch.ts';
 import { CallbackState } from '../../model/callback-state.ts';
 import { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
 import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../model/trace-status.ts';
@@ -86,46 +85,11 @@ interface Row {
   started: boolean;
 }
 
-/** One push of a batch, with the row ids it will have if it is stored. */
-export interface Push {
-  input: IncomingCallback & { correlationId: string };
-  now: number;
-  parkedUntil: number;
-  lease: IngestLease | undefined;
-  callbackId: string;
-  deliveryId: string;
-}
-
 /** What a push's row in the batch's answer means: its result, or null for the general path. */
 function resultOf(push: Push, row: Row | undefined): IngestResult | null {
   if (row?.stored === CallbackState.parked) return { outcome: 'parked', claim: null };
   if (!row || row.stored !== CallbackState.matched || !row.started || row.trace_pk === null) return null;
-  const outcome = row.late ? 'late' : 'forwarded';
-  const { input, lease } = push;
-  if (!row.leased || !lease) return { outcome, claim: null };
-  const claim: ClaimedDelivery = {
-    id: push.deliveryId, tracePk: row.trace_pk, appId: input.appId, traceId: input.correlationId, routeName: null, kind: DeliveryKind.callback,
-    destination: row.server_uri, contentType: input.contentType, body: input.body, isLate: row.late,
-    attempt: 1, leaseOwner: lease.owner, createdAt: push.now, deadlineAt: Number(row.deadline_at),
-  };
-  return { outcome, claim };
-}
-
-/**
- * Two pushes for one trace (or one dedupe key) must not meet in one statement: both
- * would see the trace waiting. The first of each goes in; a later one is answered
- * null and takes the general path after the batch has committed, where it is seen
- * for what it is (a repeat or a conflict).
- */
-function firstOfEachKey(pushes: readonly Push[]): boolean[] {
-  const seen = new Set<string>();
-  return pushes.map(({ input }) => {
-    const trace = `t\u0000${input.appId}\u0000${input.correlationId}`;
-    const dedupe = `d\u0000${input.appId}\u0000${input.dedupeKey}`;
-    if (seen.has(trace) || seen.has(dedupe)) return false;
-    seen.add(trace).add(dedupe);
-    return true;
-  });
+  return startedResult(push, { tracePk: row.trace_pk, serverUri: row.server_uri, deadlineAt: Number(row.deadline_at), isLate: row.late, isLeased: row.leased });
 }
 
 /** The batch statement and its arrays, for pushes with distinct traces and dedupe keys. */
@@ -142,47 +106,15 @@ export function ingestBatchQuery(batch: readonly Push[]): { name: string; text: 
   };
 }
 
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const byKey = (a: Push, b: Push): number => compare(a.input.appId, b.input.appId) || compare(a.input.correlationId, b.input.correlationId);
-
-/**
- * The batch's statement is atomic: if it fails (a deadlock with another kind of
- * statement, a lock wait cancelled, the database gone), nothing of it was stored, and
- * each push is answered null, to be stored by the general path one by one; with the
- * database gone that fails too, and the push is not acknowledged. If the statement
- * did commit but its answer was lost with the connection, the general path finds each
- * push stored and answers it as a repeat; its delivery, leased to no live hand-off,
- * is claimed again when the lease runs out.
- */
-async function ingestBatch(pool: pg.Pool, pushes: readonly Push[]): Promise<Array<IngestResult | null>> {
-  const admitted = firstOfEachKey(pushes);
-  const batch = pushes.filter((_, index) => admitted[index]).sort(byKey);
-  let rows: Row[];
-  try {
-    ({ rows } = await pool.query<Row>(ingestBatchQuery(batch)));
-  } catch {
-    return pushes.map(() => null);
-  }
-  const results = new Map(batch.map((push, index) => [push, resultOf(push, rows[index])]));
-  return pushes.map((push) => results.get(push) ?? null);
-}
-
 /**
  * Stores a push for a trace that accepts it, or for an id nobody registered, with the
- * pushes that arrive with it in one statement; null when the push is anything else,
- * having changed nothing: the caller then runs the general ingest. Pushes gather as
- * completions do (BatchQueue): a push waits at most for the batch in flight, and an
- * idle relay sends each alone at once. If the statement fails, each push of the batch
- * goes to the general path (see ingestBatch), which stores it or fails it on its own.
- * A named statement, so each connection plans it once rather than on every batch.
+ * pushes that arrive with it in one statement (see batchedIngest); null when the push
+ * is anything else, having changed nothing. A named statement, so each connection
+ * plans it once rather than on every batch.
  */
 export function ingestInOneStatementOn(pool: pg.Pool, maxBatch = 256) {
-  const queue = new BatchQueue<Push, IngestResult | null>(async (pushes) => {
-    const results = await ingestBatch(pool, pushes);
-    return results.map((value): Settled<IngestResult | null> => ({ ok: true, value }));
+  return batchedIngest(async (batch) => {
+    const { rows } = await pool.query<Row>(ingestBatchQuery(batch));
+    return batch.map((push, index) => resultOf(push, rows[index]));
   }, maxBatch);
-  return (input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined): Promise<IngestResult | null> => {
-    if (input.correlationId === null) return Promise.resolve(null);
-    return queue.push({ input: { ...input, correlationId: input.correlationId }, now, parkedUntil, lease, callbackId: newRowId(), deliveryId: newRowId() });
-  };
 }

@@ -54,7 +54,7 @@ export function openPostgresStore(options: ServerPoolOptions): KyselyRelayStore 
   // The common pushes go through the pool itself: one named statement each, no transaction.
   return new KyselyRelayStore(db, {
     ...POSTGRES_TRAITS,
-    ingestInOneStatement: ingestInOneStatementOn(pool),
+    ingestInBatches: ingestInOneStatementOn(pool),
     completeInOneStatement: completeInOneStatementOn(pool),
     analyzeNeverAnalyzed: () => analyzeNeverAnalyzed(pool),
   });
