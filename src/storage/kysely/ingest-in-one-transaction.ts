@@ -19,15 +19,45 @@ type Starting = Extract<Plan, { started: StartedPush }>;
  * The traces of a batch's pushes, sought by trace id in the trace id index (the
  * caller matches the app), which every backend's planner does with or without
  * statistics; as (app, trace id) pairs, MariaDB without statistics read every
- * trace of the app.
+ * trace of the app. Locked where other transactions write at the same time: the
+ * rows are locked in the index's order, the same for every batch, so two batches
+ * cannot deadlock each other over them (a single writer needs no lock).
  */
-export function selectBatchTraces(db: Db, batch: readonly Push[]) {
-  return db.selectFrom('relay_traces')
+export function selectBatchTraces(db: Db, batch: readonly Push[], isLocked: boolean) {
+  const query = db.selectFrom('relay_traces')
     .select(['id', 'app_id', 'trace_id', 'status', 'server_uri', 'deadline_at'])
     .where('trace_id', 'in', [...new Set(batch.map(({ input }) => input.correlationId))]);
+  return isLocked ? query.forUpdate() : query;
 }
 
-/** A trace the batch read as waiting had changed before its update: the batch is rolled back for the general path. */
+/** One trace a batch hands its push. */
+export interface TraceMove {
+  tracePk: string;
+  callbackId: string;
+  isLate: boolean;
+  now: number;
+}
+
+/**
+ * The waiting traces of a batch to delivering, each with its push, in one update
+ * by primary key alone: the batch holds them since its read, so their status is
+ * the one it read. With the status named as well, SQLite and PostgreSQL chose a
+ * status index and read every trace in those statuses.
+ */
+export function moveWaitingTraces(db: Db, moves: readonly TraceMove[]) {
+  const caseOf = <T>(value: (move: TraceMove) => T) => sql.join(moves.map((move) => sql`when ${move.tracePk} then ${value(move)}`), sql` `);
+  return db.updateTable('relay_traces')
+    .set({
+      status: TraceStatus.delivering,
+      callback_id: sql`case id ${caseOf((move) => move.callbackId)} end`,
+      is_late: sql`case id ${caseOf((move) => (move.isLate ? 1 : 0))} end`,
+      error: null,
+      updated_at: sql`case id ${caseOf((move) => move.now)} end`,
+    })
+    .where('id', 'in', moves.map((move) => move.tracePk));
+}
+
+/** A trace of the batch was not where its read found it: the batch is rolled back, for the general path. */
 class TraceMovedError extends Error {}
 
 /**
@@ -36,10 +66,8 @@ class TraceMovedError extends Error {}
  * batch's traces, insert every push's callback (parked when nobody registered its
  * id), move the waiting traces to delivering, insert their deliveries. On MariaDB a
  * push's own transaction took six round trips and a commit; here a batch of them
- * shares those. As in the general path, no trace is locked before its update: the
- * update names the waiting statuses, and if another transaction moved one of the
- * traces meanwhile, the batch throws and is rolled back, and every push of it takes
- * the general path.
+ * shares those. The traces are locked from the read on (see selectBatchTraces), so
+ * the statuses read are the ones updated.
  *
  * A push whose trace exists but no longer waits, or whose callback proves to be a
  * repeat, is answered null having changed nothing of its own: the general path
@@ -47,7 +75,7 @@ class TraceMovedError extends Error {}
  */
 async function ingestBatchIn(db: Db, traits: DialectTraits, batch: readonly Push[]): Promise<Array<IngestResult | null>> {
   if (batch.length === 0) return [];
-  const traces = await selectBatchTraces(db, batch).execute();
+  const traces = await selectBatchTraces(db, batch, !traits.groupsCommits).execute();
   const byKey = new Map(traces.map((trace) => [keyOf(trace.app_id, trace.trace_id), trace]));
   const plans = batch.map((push): Plan | null => {
     const trace = byKey.get(keyOf(push.input.appId, push.input.correlationId));
@@ -78,18 +106,7 @@ async function ingestBatchIn(db: Db, traits: DialectTraits, batch: readonly Push
 
   const starting = toStore.filter((plan): plan is Starting => plan.state === CallbackState.matched && stored.has(plan.push.callbackId));
   if (starting.length > 0) {
-    const caseOf = <T>(value: (plan: Starting) => T) =>
-      sql.join(starting.map((plan) => sql`when ${plan.started.tracePk} then ${value(plan)}`), sql` `);
-    const moved = await db.updateTable('relay_traces')
-      .set({
-        status: TraceStatus.delivering,
-        callback_id: sql`case id ${caseOf((plan) => plan.push.callbackId)} end`,
-        is_late: sql`case id ${caseOf((plan) => (plan.started.isLate ? 1 : 0))} end`,
-        error: null,
-        updated_at: sql`case id ${caseOf((plan) => plan.push.now)} end`,
-      })
-      .where('id', 'in', starting.map((plan) => plan.started.tracePk))
-      .where('status', 'in', [...STATUSES_ACCEPTING_CALLBACK])
+    const moved = await moveWaitingTraces(db, starting.map(({ push, started }) => ({ tracePk: started.tracePk, callbackId: push.callbackId, isLate: started.isLate, now: push.now })))
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== starting.length) throw new TraceMovedError('a trace of the batch no longer waits');
     await db.insertInto('relay_deliveries').values(starting.map(({ push, started }) => ({
