@@ -204,7 +204,8 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   registerHealthRoutes(server, deps.store, deps.metrics, deps.redis, unsafeSettings(config));
   const { redis } = deps;
   const proxyTrust = createProxyTrust(config.trustedProxies);
-  const guard = createAccessGuard(config.apiKeys, config.scopedApiKeys, proxyTrust);
+  // Basic credentials too, so the dashboard's pages reach every API they call with the key given once.
+  const guard = acceptBasicAsBearer(createAccessGuard(config.apiKeys, config.scopedApiKeys, proxyTrust));
   registerRegistrationRoutes(server, {
     deps: { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
     guard,
@@ -226,12 +227,11 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     isTrustedProxy: proxyTrust,
     timestampWindowS: config.pushTimestampWindowS,
   });
-  const browserGuard = acceptBasicAsBearer(guard);
   registerAdminReadRoutes(server, {
-    store: deps.store, clock: deps.clock, guard: browserGuard,
+    store: deps.store, clock: deps.clock, guard,
     // Circuits are kept per origin by this instance's worker (absent without the worker role).
     circuitOf: (destination) => deps.health?.states().find((state) => state.origin === originOf(destination))?.state ?? null,
   });
-  await registerDashboard(server, { guard: browserGuard });
+  await registerDashboard(server, { guard });
   return server;
 }

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   PUSH_TIMESTAMP_STALE: { status: 401, description: 'The plain-mode push\'s timestamp is further from the relay\'s clock than RELAY_PUSH_TIMESTAMP_WINDOW_S: a signed URL must not stay valid forever (or a clock is off).' },
   TOKEN_NOT_CONFIGURED: { status: 403, description: 'The app has no token, so its pushes cannot be verified: set WECHAT_TOKEN (or the app\'s token); RELAY_ACCEPT_UNSIGNED_PUSHES=true admits unsigned pushes from loopback senders, for local testing only.' },
   FORBIDDEN: { status: 403, description: 'The caller may not use this API (loopback only without RELAY_API_KEYS).' },
+  CROSS_ORIGIN_REFUSED: { status: 403, description: 'A change sent with browser (Basic) credentials came from another site: only the relay\'s own pages may send it.' },
   NOT_FOUND: { status: 404, description: 'No such resource.' },
   APP_NOT_CONFIGURED: { status: 404, description: 'No mini program with this appid is configured.' },
   TRACE_CONFLICT: { status: 409, description: 'The trace_id is already registered to another server_uri.' },

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEMO_APP_ID, DEMO_TOKEN, runDemo, type RunningDemo } from '../../src/demo/run-demo.ts';
 import { hasChromium, launchChromium } from '../helpers/browser.ts';
+import { BusinessServer } from '../helpers/business-server.ts';
 import { push, register, startRelay } from '../helpers/relay-harness.ts';
 import { mediaCheckJson, signQuery } from '../helpers/wechat-signer.ts';
 
@@ -208,7 +209,8 @@ describe.runIf(hasChromium())('the dashboard in a real browser', { timeout: 120_
 describe.runIf(hasChromium())('the dashboard behind API keys, in a real browser', { timeout: 120_000 }, () => {
   it('asks for the key as a password, then loads every part with it', async () => {
     const relay = await startRelay({ RELAY_API_KEYS: 'browser-test-key-1' });
-    const registered = await register(relay, { trace_id: 'keyed-1', server_uri: `${relay.url}/healthz` }, { authorization: 'Bearer browser-test-key-1' });
+    const business = await BusinessServer.start(() => 200);
+    const registered = await register(relay, { trace_id: 'keyed-1', server_uri: `${business.url}/cb` }, { authorization: 'Bearer browser-test-key-1' });
     expect(registered.status).toBe(201);
     const withKey = await launchChromium('en-US', { username: 'ops', password: 'browser-test-key-1' });
     const withoutKey = await launchChromium('en-US');
@@ -218,6 +220,19 @@ describe.runIf(hasChromium())('the dashboard behind API keys, in a real browser'
       await page.waitForFunction(READY_SCRIPT, null, { timeout: 20_000 });
       expect(await page.locator('#error').isVisible()).toBe(false);
       expect(await page.locator('#trace-table .trace-link').allTextContents()).toEqual(['keyed-1']);
+      // The trace page and its Replay button call the trace and replay APIs: the key given once serves them too.
+      await push(relay, mediaCheckJson('keyed-1'));
+      let ticket = await page.evaluate<string | undefined>('document.body.dataset.ready');
+      await page.goto(`${relay.url}/dashboard#/trace/default/keyed-1`);
+      await page.waitForFunction(READY_SCRIPT, ticket ?? null, { timeout: 20_000 });
+      await page.waitForFunction(ATTEMPTS_SCRIPT, 1, { timeout: 20_000 });
+      expect(await page.locator('#error').isVisible()).toBe(false);
+      ticket = await page.evaluate<string | undefined>('document.body.dataset.ready');
+      await page.click('#replay');
+      await page.waitForFunction(READY_SCRIPT, ticket ?? null, { timeout: 20_000 });
+      expect(await page.locator('#trace-notice').textContent()).toMatch(/^Replay queued: delivery [0-9a-f-]{36}$/);
+      await page.waitForFunction(ATTEMPTS_SCRIPT, 2, { timeout: 20_000 });
+      expect(await page.locator('#timeline li.replay').textContent()).toMatch(/Replayed by key:/);
       // Without a key the browser is challenged and, having none to give, stops there.
       const refused = (await withoutKey.context.newPage()).goto(`${relay.url}/dashboard`);
       await expect(refused).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
@@ -225,6 +240,7 @@ describe.runIf(hasChromium())('the dashboard behind API keys, in a real browser'
       await withKey.close();
       await withoutKey.close();
       await relay.close();
+      await business.stop();
     }
   });
 });

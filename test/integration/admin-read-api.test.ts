@@ -131,3 +131,47 @@ describe('the admin read API and dashboard behind API keys', () => {
     expect((await send('GET', `${relay.url}/dashboard`, undefined, { authorization: basic(KEY) })).status).toBe(200);
   });
 });
+
+describe('the trace and replay APIs with browser credentials', () => {
+  let relay: TestRelay;
+  let business: BusinessServer;
+  const KEY = 'dashboard-test-key-2';
+  const basic = `Basic ${Buffer.from(`ops:${KEY}`).toString('base64')}`;
+  const replay = (headers: Record<string, string>) => send('POST', `${relay.url}/api/moderate/trace/basic-1/replay`, {}, { authorization: basic, ...headers });
+  const deliveries = async () => (await send('GET', `${relay.url}/api/moderate/trace/basic-1`, undefined, { authorization: basic })).body.deliveries.length;
+
+  beforeAll(async () => {
+    relay = await startRelay({ RELAY_API_KEYS: KEY });
+    business = await BusinessServer.start(() => 200);
+    await register(relay, { trace_id: 'basic-1', server_uri: `${business.url}/cb` }, { authorization: `Bearer ${KEY}` });
+    await push(relay, mediaCheckJson('basic-1'));
+    await waitFor(async () => (await send('GET', `${relay.url}/api/moderate/trace/basic-1`, undefined, { authorization: basic })).body.status === 'delivered', { what: 'basic-1 delivered' });
+  });
+  afterAll(async () => {
+    await relay.close();
+    await business.stop();
+  });
+
+  it('answers the trace page and its Replay button with the key given once as a Basic password', async () => {
+    expect(await deliveries()).toBe(1);
+    const answer = await replay({ 'sec-fetch-site': 'same-origin', origin: relay.url });
+    expect(answer.status).toBe(202);
+    expect(await deliveries()).toBe(2);
+  });
+
+  it('refuses a change another site\'s page sends with the browser\'s saved credentials, and changes nothing', async () => {
+    // The replay above is sent and recorded first: a trace being delivered is not replayed.
+    const open = async () => (await send('GET', `${relay.url}/api/moderate/trace/basic-1`, undefined, { authorization: basic })).body.deliveries
+      .filter((delivery: { status: string }) => delivery.status === 'pending' || delivery.status === 'delivering').length;
+    await waitFor(async () => (await open()) === 0, { what: 'the replay delivered' });
+    const before = await deliveries();
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }]) {
+      const refused = await replay(headers);
+      expect(refused.status, JSON.stringify(headers)).toBe(403);
+      expect(refused.body.error.code).toBe('CROSS_ORIGIN_REFUSED');
+    }
+    // A Bearer key is never sent by a browser on its own: it passes wherever the request comes from.
+    expect((await send('POST', `${relay.url}/api/moderate/trace/basic-1/replay`, {}, { authorization: `Bearer ${KEY}`, 'sec-fetch-site': 'cross-site' })).status).toBe(202);
+    expect(await deliveries()).toBe(before + 1);
+  });
+});

@@ -14,7 +14,7 @@ export function errorBodySchema(codes: readonly ErrorCode[]): TSchema {
 /** Codes every route can answer: the relay failed. */
 const ALWAYS: readonly ErrorCode[] = ['INTERNAL'];
 /** Codes of routes behind the access guard. */
-export const GUARDED: readonly ErrorCode[] = ['UNAUTHORIZED', 'FORBIDDEN'];
+export const GUARDED: readonly ErrorCode[] = ['UNAUTHORIZED', 'FORBIDDEN', 'CROSS_ORIGIN_REFUSED'];
 
 /**
  * Response entries for the error codes a route answers with, grouped under the
