@@ -165,7 +165,8 @@ describe('the trace and replay APIs with browser credentials', () => {
       .filter((delivery: { status: string }) => delivery.status === 'pending' || delivery.status === 'delivering').length;
     await waitFor(async () => (await open()) === 0, { what: 'the replay delivered' });
     const before = await deliveries();
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }]) {
+    const forged: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }];
+    for (const headers of forged) {
       const refused = await replay(headers);
       expect(refused.status, JSON.stringify(headers)).toBe(403);
       expect(refused.body.error.code).toBe('CROSS_ORIGIN_REFUSED');
