@@ -21,6 +21,26 @@ const CONNECTION_OPTIONS = {
 
 export class UsageError extends Error {}
 
+/** Names the client key once had; still read, with a warning, so that old scripts keep working. */
+const DEPRECATED_KEY_VARIABLES = ['CALLBACK_RELAY_KEY', 'RELAY_KEY'] as const;
+
+/**
+ * The API key a client command sends when `--key` is not given: $RELAY_API_KEY,
+ * the one name every client command and `listen` read (the relay itself takes
+ * its keys from RELAY_API_KEYS). An older name still works and says so on stderr.
+ */
+export function clientKeyFromEnv(env: Record<string, string | undefined> = process.env, warn: (line: string) => void = (line) => console.error(line)): string | undefined {
+  if (env.RELAY_API_KEY) return env.RELAY_API_KEY;
+  for (const name of DEPRECATED_KEY_VARIABLES) {
+    const value = env[name];
+    if (value) {
+      warn(`callback-relay: ${name} is deprecated and will stop working in a later release; set RELAY_API_KEY instead`);
+      return value;
+    }
+  }
+  return undefined;
+}
+
 /** Parses a client command's arguments; throws UsageError with a one-line reason. */
 export function parseClientArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], extra: T) {
   try {
@@ -38,7 +58,7 @@ export function clientFrom(values: { relay?: string | boolean; key?: string | bo
   } catch {
     throw new UsageError(`--relay must be a URL such as http://127.0.0.1:9000, not "${baseUrl}"`);
   }
-  const apiKey = (typeof values.key === 'string' ? values.key : undefined) ?? process.env.RELAY_API_KEY;
+  const apiKey = (typeof values.key === 'string' ? values.key : undefined) ?? clientKeyFromEnv();
   return new RelayClient({ baseUrl, apiKey: apiKey || undefined });
 }
 

@@ -27,8 +27,8 @@ export const LISTEN_USAGE = `Usage: callback-relay listen --name <name> --forwar
 Receives the deliveries of every trace registered with server_uri tunnel://<name>[/path]
 and POSTs each to <local-url> (plus the path), byte for byte, with the relay's headers.
 
-  --relay <url>       the relay, default http://127.0.0.1:9000
+  --relay <url>       the relay (default $RELAY_URL, else http://127.0.0.1:9000)
   --name <name>       tunnel name: 1 to 63 of a-z, 0-9 and -
   --forward-to <url>  your local server, e.g. http://localhost:8080/wx
-  --key <key>         API key (or CALLBACK_RELAY_KEY), from RELAY_API_KEYS or RELAY_TUNNEL_KEYS
+  --key <key>         API key (default $RELAY_API_KEY), from RELAY_API_KEYS or RELAY_TUNNEL_KEYS
   --print             also print each delivery's body`;

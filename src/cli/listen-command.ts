@@ -3,6 +3,7 @@ import { ConfigError } from '../config/env-variables.ts';
 import { TunnelClient, type ClientEvent } from '../tunnel/tunnel-client.ts';
 import { TUNNEL_NAME_PATTERN } from '../destination/tunnel-uri.ts';
 import { LISTEN_USAGE } from './command-usage.ts';
+import { clientKeyFromEnv } from './client-options.ts';
 
 export interface ListenOptions {
   relay: string;
@@ -13,7 +14,7 @@ export interface ListenOptions {
 }
 
 /** Reads the command line; throws ConfigError with what is wrong. */
-export function parseListenArgs(args: string[], env: Record<string, string | undefined> = process.env): ListenOptions {
+export function parseListenArgs(args: string[], env: Record<string, string | undefined> = process.env, warn?: (line: string) => void): ListenOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -29,9 +30,9 @@ export function parseListenArgs(args: string[], env: Record<string, string | und
   }
   const name = values.name ?? '';
   if (!TUNNEL_NAME_PATTERN.test(name)) throw new ConfigError(`--name must be 1 to 63 of a-z, 0-9 and -\n\n${LISTEN_USAGE}`);
-  const relay = checkUrl('--relay', values.relay ?? 'http://127.0.0.1:9000');
+  const relay = checkUrl('--relay', values.relay ?? env.RELAY_URL ?? 'http://127.0.0.1:9000');
   const forwardTo = checkUrl('--forward-to', values['forward-to'] ?? '');
-  return { relay, name, forwardTo, key: values.key ?? (env.CALLBACK_RELAY_KEY || undefined), shouldPrint: values.print ?? false };
+  return { relay, name, forwardTo, key: values.key ?? clientKeyFromEnv(env, warn), shouldPrint: values.print ?? false };
 }
 
 function checkUrl(flag: string, text: string): string {

@@ -155,7 +155,7 @@ describe('callback-relay listen end to end', () => {
     const refused = CliProcess.relayCli(['listen', '--relay', relay.url, '--name', 'alice', '--forward-to', `${localUrl}/wx`, '--key', 'wrong-key-0123456789']);
     expect(await refused.exited).toBe(1);
     expect(refused.lines.join('\n')).toMatch(/refused by the relay: 401 UNAUTHORIZED: the API key is not valid/);
-    const noKey = CliProcess.relayCli(['listen', '--relay', relay.url, '--name', 'alice', '--forward-to', `${localUrl}/wx`], { CALLBACK_RELAY_KEY: '' });
+    const noKey = CliProcess.relayCli(['listen', '--relay', relay.url, '--name', 'alice', '--forward-to', `${localUrl}/wx`], { RELAY_API_KEY: '', CALLBACK_RELAY_KEY: '' });
     expect(await noKey.exited).toBe(1);
     expect(noKey.lines.join('\n')).toMatch(/401 UNAUTHORIZED/);
     const badName = CliProcess.relayCli(['listen', '--name', 'Alice!', '--forward-to', `${localUrl}/wx`]);

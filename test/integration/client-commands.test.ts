@@ -116,4 +116,21 @@ describe('callback-relay status against a relay with API keys', () => {
     const right = await cli(['status', 'x', '--relay', relay.url, '--key', KEY]);
     expect(right.code).toBe(5);
   });
+
+  it('takes the key from RELAY_API_KEY, or from an older name with a warning that names the new one', async () => {
+    try {
+      vi.stubEnv('RELAY_API_KEY', KEY);
+      const named = await cli(['status', 'x', '--relay', relay.url]);
+      expect(named.code).toBe(5);
+      expect(named.err).not.toContain('deprecated');
+      vi.stubEnv('RELAY_API_KEY', '');
+      vi.stubEnv('CALLBACK_RELAY_KEY', KEY);
+      const old = await cli(['status', 'x', '--relay', relay.url]);
+      expect(old.code).toBe(5);
+      expect(old.err).toContain('CALLBACK_RELAY_KEY is deprecated and will stop working in a later release; set RELAY_API_KEY instead');
+      expect(old.err).not.toContain(KEY);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 });

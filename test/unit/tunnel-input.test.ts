@@ -61,7 +61,16 @@ describe('listener side', () => {
     expect(parseListenArgs(['--name', 'alice', '--forward-to', 'http://localhost:8080/wx'], {})).toEqual({
       relay: 'http://127.0.0.1:9000', name: 'alice', forwardTo: 'http://localhost:8080/wx', key: undefined, shouldPrint: false,
     });
-    expect(parseListenArgs(['--name', 'a', '--forward-to', 'http://l/', '--print'], { CALLBACK_RELAY_KEY: 'k' })).toMatchObject({ key: 'k', shouldPrint: true });
+    expect(parseListenArgs(['--name', 'a', '--forward-to', 'http://l/', '--print'], { RELAY_API_KEY: 'k', RELAY_URL: 'https://relay.example' })).toMatchObject({ key: 'k', relay: 'https://relay.example', shouldPrint: true });
+    // The key's older names still work, each with a warning that names the one to use.
+    for (const name of ['CALLBACK_RELAY_KEY', 'RELAY_KEY']) {
+      const warnings: string[] = [];
+      expect(parseListenArgs(['--name', 'a', '--forward-to', 'http://l/'], { [name]: 'old' }, (line) => warnings.push(line))).toMatchObject({ key: 'old' });
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`${name} is deprecated.*set RELAY_API_KEY`))]);
+    }
+    const quiet: string[] = [];
+    expect(parseListenArgs(['--name', 'a', '--forward-to', 'http://l/'], { RELAY_API_KEY: 'new', CALLBACK_RELAY_KEY: 'old' }, (line) => quiet.push(line))).toMatchObject({ key: 'new' });
+    expect(quiet).toEqual([]);
     expect(() => parseListenArgs(['--name', 'Alice', '--forward-to', 'http://l/'], {})).toThrow(/--name/);
     expect(() => parseListenArgs(['--name', 'a', '--forward-to', 'ftp://l/'], {})).toThrow(/--forward-to/);
     expect(() => parseListenArgs(['--name', 'a'], {})).toThrow(/--forward-to/);
