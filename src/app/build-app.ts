@@ -19,6 +19,7 @@ import { registerDestinationRoutes } from '../http/delivery/destination-routes.t
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { SchemeSender } from '../delivery/sender.ts';
 import { createAccessGuard } from '../http/access-guard.ts';
+import { guardOperationsEndpoints } from '../http/operations-access.ts';
 import { createProxyTrust, trustedProxyHops } from '../http/client-address.ts';
 import { assertUnscoped } from '../http/access-scope.ts';
 import { installErrorHandler } from '../http/error-handler.ts';
@@ -197,15 +198,16 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     routerOptions: { maxParamLength: 512 },
   });
   installErrorHandler(server);
-  // Before any route, so that the OpenAPI document sees them all.
+  const proxyTrust = createProxyTrust(config.trustedProxies);
+  // Basic credentials too, so the dashboard's pages reach every API they call with the key given once.
+  const guard = acceptBasicAsBearer(createAccessGuard(config.apiKeys, config.scopedApiKeys, proxyTrust));
+  // Before any route, so that its hook and the OpenAPI document see them all.
+  guardOperationsEndpoints(server, config.publicEndpoints, guard);
   await registerOpenApi(server, RELAY_VERSION);
   await registerSecurityPlugins(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics, deps.redis, unsafeSettings(config));
   const { redis } = deps;
-  const proxyTrust = createProxyTrust(config.trustedProxies);
-  // Basic credentials too, so the dashboard's pages reach every API they call with the key given once.
-  const guard = acceptBasicAsBearer(createAccessGuard(config.apiKeys, config.scopedApiKeys, proxyTrust));
   registerRegistrationRoutes(server, {
     deps: { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
     guard,

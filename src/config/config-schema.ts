@@ -147,6 +147,13 @@ export const RelayConfigSchema = Type.Object({
    * their forwarding headers are believed. Default none.
    */
   trustedProxies: Type.Array(Type.String({ minLength: 1 })),
+  /**
+   * Operations endpoints that answer without a key even when RELAY_API_KEYS is set
+   * (RELAY_PUBLIC_ENDPOINTS): `metrics` (/metrics) and `docs` (/docs, /openapi.json).
+   * Left out, they take the API key like the admin API (a Basic password, for a
+   * browser). Default both; /healthz, /readyz and the push endpoints are always open.
+   */
+  publicEndpoints: Type.Array(Type.Union([Type.Literal('metrics'), Type.Literal('docs')]), { uniqueItems: true }),
   /** Local testing only: an app without a token takes unsigned pushes from loopback senders. Default false. */
   acceptUnsignedPushes: Type.Boolean(),
   /** Plain-mode pushes whose timestamp is further than this from the relay's clock are refused, seconds. Default 300. */

@@ -90,6 +90,8 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   ['RELAY_REDIS_KEY_PREFIX', 'redisKeyPrefix', (_n, text) => text.trim()],
   ['RELAY_TRUSTED_PROXIES', 'trustedProxies', (_n, text) => list(text)],
   ['RELAY_ACCEPT_UNSIGNED_PUSHES', 'acceptUnsignedPushes', boolean],
+  // `none` (or empty) keeps every operations endpoint behind the key.
+  ['RELAY_PUBLIC_ENDPOINTS', 'publicEndpoints', (_n, text) => list(text).map((item) => item.toLowerCase()).filter((item) => item !== 'none')],
   ['RELAY_PUSH_TIMESTAMP_WINDOW_S', 'pushTimestampWindowS', integer],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];

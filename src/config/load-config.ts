@@ -51,6 +51,7 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   workerPollIntervalMs: 1000,
   trustedProxies: [],
   acceptUnsignedPushes: false,
+  publicEndpoints: ['metrics', 'docs'],
   pushTimestampWindowS: 300,
 };
 

@@ -176,3 +176,42 @@ describe('the trace and replay APIs with browser credentials', () => {
     expect(await deliveries()).toBe(before + 1);
   });
 });
+
+describe('the operations endpoints behind the key (RELAY_PUBLIC_ENDPOINTS=none)', () => {
+  let relay: TestRelay;
+  let open: TestRelay;
+  const KEY = 'ops-test-key-3';
+  const basic = `Basic ${Buffer.from(`ops:${KEY}`).toString('base64')}`;
+  beforeAll(async () => {
+    relay = await startRelay({ RELAY_API_KEYS: KEY, RELAY_PUBLIC_ENDPOINTS: 'none' });
+    open = await startRelay({ RELAY_API_KEYS: KEY });
+  });
+  afterAll(async () => {
+    await relay.close();
+    await open.close();
+  });
+
+  it('asks a scraper for the key on /metrics and a browser on /docs and /openapi.json; probes stay open', async () => {
+    const metrics = await send('GET', `${relay.url}/metrics`);
+    expect(metrics.status).toBe(401);
+    expect(metrics.body.error.code).toBe('UNAUTHORIZED');
+    expect(metrics.text).not.toContain('relay_');
+    const scraped = await send('GET', `${relay.url}/metrics`, undefined, { authorization: `Bearer ${KEY}` });
+    expect(scraped.status).toBe(200);
+    expect(scraped.text).toContain('# TYPE');
+    for (const path of ['/docs', '/docs/static/index.html', '/openapi.json']) {
+      const refused = await send('GET', `${relay.url}${path}`);
+      expect(refused.status, path).toBe(401);
+      expect(refused.headers['www-authenticate'], path).toContain('Basic realm="callback-relay"');
+    }
+    expect((await send('GET', `${relay.url}/openapi.json`, undefined, { authorization: basic })).status).toBe(200);
+    // The docs page redirects to its own files; past the guard either way.
+    expect([200, 302]).toContain((await send('GET', `${relay.url}/docs/static/index.html`, undefined, { authorization: basic })).status);
+    for (const path of ['/healthz', '/readyz']) expect((await send('GET', `${relay.url}${path}`)).status, path).toBe(200);
+  });
+
+  it('leaves /metrics and the docs open by default', async () => {
+    expect((await send('GET', `${open.url}/metrics`)).status).toBe(200);
+    expect((await send('GET', `${open.url}/openapi.json`)).status).toBe(200);
+  });
+});

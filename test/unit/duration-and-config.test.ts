@@ -52,5 +52,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ RELAY_ROLES: 'api,cook' })).toThrow(/RELAY_ROLES/);
     expect(() => loadConfig({ WECHAT_ENCODING_AES_KEY: 'x'.repeat(43) })).toThrow(/WECHAT_APPID/);
     expect(() => loadConfig({ RELAY_CONFIG: '/nonexistent/relay.json' })).toThrow(/RELAY_CONFIG/);
+    expect(() => loadConfig({ RELAY_PUBLIC_ENDPOINTS: 'metrics,dashboard' })).toThrow(/RELAY_PUBLIC_ENDPOINTS/);
+  });
+
+  it('keeps /metrics and the docs public by default, and behind the key when RELAY_PUBLIC_ENDPOINTS leaves them out', () => {
+    expect(loadConfig({}).publicEndpoints).toEqual(['metrics', 'docs']);
+    expect(loadConfig({ RELAY_PUBLIC_ENDPOINTS: 'Metrics' }).publicEndpoints).toEqual(['metrics']);
+    expect(loadConfig({ RELAY_PUBLIC_ENDPOINTS: 'none' }).publicEndpoints).toEqual([]);
   });
 });
