@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RelayStore } from '../relay-store.ts';
 import type { SqliteOptions } from './open-sqlite-store.ts';
@@ -53,7 +54,8 @@ export class ThreadedSqliteStore implements RelayStore {
   constructor(options: SqliteOptions, hooks: SqliteThreadHooks = {}) {
     this.#hooks = hooks;
     const data: SqliteThreadData = { filename: options.filename, synchronous: options.synchronous };
-    this.#worker = new Worker(hooks.threadUrl ?? new URL('./sqlite-thread.ts', import.meta.url), { workerData: data });
+    // The thread's module beside this one, as source (.ts) or as the published package's build (.js).
+    this.#worker = new Worker(hooks.threadUrl ?? new URL(`./sqlite-thread${extname(import.meta.url)}`, import.meta.url), { workerData: data });
     // Idle, the thread must not keep the process alive; a call in flight must.
     this.#worker.unref();
     this.#worker.on('message', (answer: StoreAnswer) => this.#settle(answer));
