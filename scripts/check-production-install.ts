@@ -1,7 +1,8 @@
 // `npm run test:install`: the two production installs, each in a clean folder, driven
 // as an operator would: (1) the published package (npm pack) installed as a
-// dependency with --omit=dev, its CLI started; (2) a copy of this checkout's committed
-// files, `npm ci --omit=dev && npm start`. Each must answer /readyz, serve the
+// dependency with --omit=dev, its CLI started; (2) the committed files the container
+// recipe copies (deploy/Dockerfile), `npm ci --omit=dev && npm start`: CI cannot run
+// containers here, so the recipe's install and start steps are played this way. Each must answer /readyz, serve the
 // dashboard and the API docs, and store a push. Node.js 24 comes from the PATH, as on a
 // server (here: the one running this script). Needs the npm registry.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -79,12 +80,13 @@ try {
   run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', tarball], app);
   await startAndCheck('the package installed as a dependency', join(app, 'node_modules/.bin/callback-relay'), ['start'], app);
 
-  // 2. A checkout's committed files: npm ci --omit=dev && npm start.
+  // 2. A checkout, as the container recipe (deploy/Dockerfile) copies it: the lockfile,
+  // bin/ and src/ of the committed tree, then npm ci --omit=dev && npm start.
   const checkout = join(work, 'checkout');
   run('mkdir', ['-p', checkout], root);
-  execFileSync('bash', ['-c', `git archive HEAD | tar -x -C ${JSON.stringify(checkout)}`], { cwd: root, env, stdio: 'inherit' });
+  execFileSync('bash', ['-c', `git archive HEAD package.json package-lock.json bin src | tar -x -C ${JSON.stringify(checkout)}`], { cwd: root, env, stdio: 'inherit' });
   run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], checkout);
-  await startAndCheck('a checkout with npm ci --omit=dev', 'npm', ['start'], checkout);
+  await startAndCheck('a checkout with npm ci --omit=dev, as the container recipe copies it', 'npm', ['start'], checkout);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
