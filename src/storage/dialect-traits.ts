@@ -36,18 +36,18 @@ export interface DialectTraits {
   /** An index name is unique per table, not per schema, so DROP INDEX names its table (MySQL). */
   readonly indexNamesPerTable?: boolean;
   /**
-   * Stores the common pushes (for a trace that waits for it, or for an id nobody
-   * registered) in batches, each push with those that arrive with it, in one
-   * statement (PostgreSQL's data-modifying WITH). Answers null for any other push,
-   * having changed nothing of it.
-   */
-  /**
    * Without ingestInBatches: the common pushes are stored in batches all the same,
    * one transaction of four statements per batch (see ingest-in-one-transaction),
    * a savepoint of the shared commit where commits are grouped. Unset with neither:
    * every push takes the general ingest transaction.
    */
   readonly batchesIngest?: boolean;
+  /**
+   * Stores the common pushes (for a trace that waits for it, or for an id nobody
+   * registered) in batches, each push with those that arrive with it, in one
+   * statement (PostgreSQL's data-modifying WITH). Answers null for any other push,
+   * having changed nothing of it.
+   */
   readonly ingestInBatches?: (input: IncomingCallback, now: number, parkedUntil: number, lease: IngestLease | undefined) => Promise<IngestResult | null>;
   /**
    * Records the common completion batch (every attempt delivered) in one statement

@@ -1,7 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/open-store.ts';
-import { selectTracesByKeys, selectExpiredParked, selectParkedFor, selectParkedPage } from '../../src/storage/kysely/parked-callbacks.ts';
+import { selectTracesByIds, selectExpiredParked, selectParkedFor, selectParkedPage } from '../../src/storage/kysely/parked-callbacks.ts';
 import { selectDueWithStatus, selectNextDue } from '../../src/storage/kysely/claim-deliveries.ts';
 import { selectLeases } from '../../src/storage/kysely/complete-attempt.ts';
 import { selectOverdue } from '../../src/storage/kysely/expire-overdue.ts';
@@ -101,7 +101,7 @@ describe(`query plans on ${currentBackend()}`, () => {
     { name: 'the adoption pass reads a page of recent parked pushes', query: () => selectParkedPage(db, { receivedAt: NOW + PARKED - 100, id: '' }, 500).compile(), index: /relay_callbacks_(state_)?received_ix/ },
     {
       name: 'the adoption pass reads the page\'s traces by key',
-      query: () => selectTracesByKeys(db, Array.from({ length: 50 }, (_, i) => ({ appId: 'app', traceId: `parked-${i}` }))).compile(),
+      query: () => selectTracesByIds(db, Array.from({ length: 50 }, (_, i) => `parked-${i}`)).compile(),
       index: /relay_traces_trace_id_ix/,
       postgresNeedsStatistics: true,
     },

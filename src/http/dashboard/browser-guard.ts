@@ -14,7 +14,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  *
  * A browser also sends those credentials with a request another site's page makes
  * (cross-site request forgery), which a Bearer key never rides on. So a change
- * (any method but GET and HEAD) sent with Basic credentials must come from the
+ * (any method but GET, HEAD and OPTIONS) sent with Basic credentials must come from the
  * relay's own pages: `Sec-Fetch-Site: same-origin`, or, from a browser that does
  * not send it, an `Origin` of this host. Tools that send Basic (curl -u) send
  * neither header and are not browsers: they pass.

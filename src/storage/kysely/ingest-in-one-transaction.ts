@@ -5,7 +5,7 @@ import { CallbackState } from '../../model/callback-state.ts';
 import { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
 import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../model/trace-status.ts';
 import { isTunnelDestination } from './claim-scope.ts';
-import { batchedIngest, startedResult, type Push, type StartedPush } from './push-batch.ts';
+import { batchedIngest, startedResult, type Push, type StartedPush } from '../push-batch.ts';
 import { num } from './row-mappers.ts';
 import type { Db } from './store-context.ts';
 

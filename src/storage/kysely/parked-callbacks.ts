@@ -56,7 +56,7 @@ export async function adoptParkedPage(db: Db, from: ParkedCursor | null, limit: 
   const next = page.length === limit && last ? { receivedAt: num(last.received_at), id: last.id } : null;
   const keyed = page.filter((row): row is typeof row & { correlation_id: string } => row.correlation_id !== null);
   if (keyed.length === 0) return { adopted: 0, next };
-  const traces = await selectTracesByKeys(db, keyed.map((row) => ({ appId: row.app_id, traceId: row.correlation_id }))).execute();
+  const traces = await selectTracesByIds(db, keyed.map((row) => row.correlation_id)).execute();
   const accepting = traces.filter((row) => (STATUSES_ACCEPTING_CALLBACK as readonly string[]).includes(row.status));
   const byKey = new Map(accepting.map((row) => [traceKey(row.app_id, row.trace_id), toTraceRecord(row)]));
   let adopted = 0;
@@ -88,16 +88,15 @@ export function selectParkedPage(db: Db, from: ParkedCursor | null, limit: numbe
 }
 
 /**
- * The traces with the trace ids among `keys`, each id sought in the trace id
- * index, in one statement; the caller matches them to their apps and keeps those
- * that still accept a verdict. One equality per id rather than an IN list, and
+ * The traces with these trace ids, each id sought in the trace id index, in one
+ * statement; the caller matches them to their apps and keeps those that still
+ * accept a verdict. One equality per id rather than an IN list, and
  * neither the app nor the status in the query: otherwise a planner without
  * statistics read the table, or every trace of the app or of those statuses.
  */
-export function selectTracesByKeys(db: Db, keys: ReadonlyArray<{ appId: string; traceId: string }>) {
-  const traceIds = [...new Set(keys.map((key) => key.traceId))];
+export function selectTracesByIds(db: Db, traceIds: readonly string[]) {
   return db.selectFrom('relay_traces').selectAll()
-    .where((eb) => eb.or(traceIds.map((traceId) => eb('trace_id', '=', traceId))));
+    .where((eb) => eb.or([...new Set(traceIds)].map((traceId) => eb('trace_id', '=', traceId))));
 }
 
 /** Parked callbacks past their grace window stay stored, marked expired. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { IngestResult } from '../relay-store.ts';
-import { batchedIngest, startedResult, type Push } from '../kysely/push-batch.ts';
+import { batchedIngest, startedResult, type Push } from '../push-batch.ts';
 import { CallbackState } from '../../model/callback-state.ts';
 import { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
 import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../model/trace-status.ts';

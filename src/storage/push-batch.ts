@@ -1,7 +1,7 @@
-import type { ClaimedDelivery, IncomingCallback, IngestLease, IngestResult } from '../relay-store.ts';
-import { newRowId } from '../row-id.ts';
-import { BatchQueue, type Settled } from '../../time/batch-queue.ts';
-import { DeliveryKind } from '../../model/delivery-status.ts';
+import type { ClaimedDelivery, IncomingCallback, IngestLease, IngestResult } from './relay-store.ts';
+import { newRowId } from './row-id.ts';
+import { BatchQueue, type Settled } from '../time/batch-queue.ts';
+import { DeliveryKind } from '../model/delivery-status.ts';
 
 /** One push of a batch, with the row ids it will have if it is stored. */
 export interface Push {
