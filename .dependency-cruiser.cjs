@@ -1,7 +1,7 @@
 /**
  * The house's rules, checked in `npm test` (npm run boundaries). Folders under
- * src/ are rooms; these say which room may use which. The README's layout
- * section draws the same picture.
+ * src/ are rooms; these say which room may use which. docs/design.md
+ * draws the same picture.
  */
 const DOMAIN = '(registration|callback|delivery|deadline|replay|retention|tunnel|destination|providers)';
 const EDGE = '(http|app|cli|demo|simulator|dashboard|sdk)';

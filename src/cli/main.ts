@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; usage?: string }
   redrive: { run: (args) => import('./redrive-command.ts').then((m) => m.runRedriveCommand(args)), summary: 'count, then re-send, failed traces (--status failed, --since, --dry-run)' },
   demo: { run: (args) => import('./demo-command.ts').then((m) => m.runDemoCommand(args)), summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
   simulate: { run: (args) => import('./simulate-command.ts').then((m) => m.runSimulateCommand(args)), summary: 'sign, encrypt and push a WeChat event to a relay (see simulate --help)' },
+  receive: { run: (args) => import('./receive-command.ts').then((m) => m.runReceiveCommand(args)), summary: 'a business server for trying the relay: prints every forward and notice it gets' },
   listen: { run: (args) => import('./listen-command.ts').then((m) => m.runListenCommand(args)), summary: 'dev tunnel: receive the deliveries of tunnel://<name> on this machine' },
 };
 

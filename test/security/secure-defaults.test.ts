@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusinessServer } from '../helpers/business-server.ts';
-import { CliProcess } from '../helpers/cli-process.ts';
+import { CliProcess, NODE_24 } from '../helpers/cli-process.ts';
 import { send } from '../helpers/relay-harness.ts';
 import { spawnRelay, type RelayProcess } from '../helpers/spawned-relay.ts';
 import { countRows } from '../helpers/test-backends.ts';
@@ -181,10 +183,15 @@ describe.concurrent('the start stops on a misspelt RELAY_CONFIG key, at any leve
   }
 });
 
+/** Every command `callback-relay --help` lists, so a new one is covered the day it is added. */
+const LISTED_COMMANDS = execFileSync(NODE_24, [fileURLToPath(new URL('../../bin/callback-relay.js', import.meta.url)), '--help'], { encoding: 'utf8' })
+  .split('Commands:')[1]!.split('\n\n')[0]!.trim().split('\n').map((line) => line.trim().split(/\s+/)[0]!);
+
 describe.concurrent('--help on every command prints help and exits 0, opening no port and no database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relay-help-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  for (const command of ['start', 'migrate', 'register', 'status', 'replay', 'redrive', 'demo', 'simulate', 'listen']) {
+  it('covers every command', () => expect(LISTED_COMMANDS).toEqual(expect.arrayContaining(['start', 'migrate', 'register', 'status', 'replay', 'redrive', 'demo', 'simulate', 'listen', 'receive'])));
+  for (const command of LISTED_COMMANDS) {
     for (const flag of ['--help', '-h']) {
       it(`${command} ${flag}`, async () => {
         const database = join(dir, `${command}${flag}.db`);
