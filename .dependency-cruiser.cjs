@@ -3,7 +3,7 @@
  * src/ are rooms; these say which room may use which. docs/design.md
  * draws the same picture.
  */
-const DOMAIN = '(registration|callback|delivery|deadline|replay|retention|tunnel|destination|providers)';
+const DOMAIN = '(registration|callback|delivery|deadline|replay|retention|tunnel|destination|providers|wechat-api)';
 const EDGE = '(http|app|cli|demo|simulator|dashboard|sdk)';
 
 module.exports = {

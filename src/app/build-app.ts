@@ -18,7 +18,11 @@ import { adoptIfIndexed } from '../callback/adopt-indexed.ts';
 import { registerDestinationRoutes } from '../http/delivery/destination-routes.ts';
 import type { LookupFunction } from '../destination/guarded-lookup.ts';
 import { SchemeSender } from '../delivery/sender.ts';
-import { createAccessGuard } from '../http/access-guard.ts';
+import { createAccessGuard, createKeyCheck } from '../http/access-guard.ts';
+import { registerWxapiRoutes } from '../http/wxapi/wxapi-routes.ts';
+import { TokenKeeper } from '../wechat-api/token-keeper.ts';
+import { ApiRateGuard } from '../wechat-api/api-rate-guard.ts';
+import { WechatApiClient } from '../wechat-api/wechat-api-client.ts';
 import { guardOperationsEndpoints } from '../http/operations-access.ts';
 import { createProxyTrust, trustedProxyHops } from '../http/client-address.ts';
 import { assertUnscoped } from '../http/access-scope.ts';
@@ -32,6 +36,7 @@ import { RetentionPurger } from '../retention/retention-purger.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../http/wechat/wechat-routes.ts';
 import { registerRegistrationRoutes } from '../http/registration/registration-routes.ts';
+import type { RegisterDeps } from '../registration/register-trace.ts';
 import { registerReplayRoutes } from '../http/replay/replay-routes.ts';
 import { assertDatabaseReachable, openStore } from '../storage/open-store.ts';
 import type { RelayStore } from '../storage/relay-store.ts';
@@ -51,6 +56,8 @@ export interface RelayDeps {
   logger?: Logger;
   /** Resolver behind the destination address check; default `dns.lookup` (tests inject one). */
   lookup?: LookupFunction;
+  /** How long a call to WeChat's API may take before it is answered 504; default 10 s (tests shorten it). */
+  wechatApiTimeoutMs?: number;
   /** The relay cannot go on (its storage broke for good); the caller should stop the process. */
   onFatal?: (error: Error) => void;
 }
@@ -72,6 +79,8 @@ const RELAY_VERSION = (createRequire(import.meta.url)('../../package.json') as {
 
 /** WeChat stops waiting at 5 s; a push that is not stored by then is answered 503. */
 const PUSH_STORAGE_DEADLINE_MS = 4000;
+/** WeChat answers in well under a second; a call past this is answered 504. */
+const WECHAT_API_TIMEOUT_MS = 10_000;
 
 function openRelayStore(config: RelayConfig, logger: Logger, onFatal: ((error: Error) => void) | undefined): RelayStore {
   return openStore(config, {
@@ -85,6 +94,14 @@ function openRelayStore(config: RelayConfig, logger: Logger, onFatal: ((error: E
   });
 }
 
+/** The team's one WeChat integration: each app with a secret has its token held here. */
+function createTokenKeeper(config: RelayConfig, owner: string, timeoutMs: number, deps: { store: RelayStore; clock: Clock; logger: Logger; metrics: RelayMetrics }) {
+  const secrets = new Map(config.apps.flatMap((item) => (item.appSecret ? [[item.appId, item.appSecret] as const] : [])));
+  const wechatApi = new WechatApiClient(config.wechatApiBase, timeoutMs);
+  const keeper = new TokenKeeper({ owner, secrets }, { ...deps, client: wechatApi, logger: deps.logger.child({ component: 'wechat-api' }) });
+  return { keeper, wechatApi, holdsTokens: secrets.size > 0 };
+}
+
 /** Builds the relay without starting it: HTTP server, worker, sweeper, and close(). */
 export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const { config } = deps;
@@ -95,6 +112,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
   const store = deps.store ?? openRelayStore(config, logger, deps.onFatal);
   const metrics = new RelayMetrics();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const { keeper, wechatApi, holdsTokens } = createTokenKeeper(config, owner, deps.wechatApiTimeoutMs ?? WECHAT_API_TIMEOUT_MS, { store, clock, logger, metrics });
   // Dev tunnels: listeners connect to this instance's API; its worker carries their deliveries.
   const tunnels = new TunnelHub(
     // Queue wait plus the attempt stays inside the lease (2 × attempt timeout + 1 s): never two claims of one delivery at once.
@@ -140,7 +158,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
     { retentionDays: config.retentionDays, intervalMs: config.retentionIntervalMs, batchSize: 100, maxBatchesPerPass: 50 },
     { store, clock, logger, metrics },
   ) : undefined;
-  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health, redis, reserveHandoff: () => worker?.reserveHandoff() });
+  const server = await buildHttpServer(config, { store, clock, logger, metrics, onNewDelivery, health, redis, reserveHandoff: () => worker?.reserveHandoff(), keeper, wechatApi });
   await registerTunnelRoutes(server, { hub: tunnels, access: createTunnelAccess({ apiKeys: config.apiKeys, tunnelKeys: config.tunnelKeys, isTrustedProxy: createProxyTrust(config.trustedProxies) }), hasWorker: worker !== undefined });
   registerTunnelMetrics(metrics.registry, tunnels);
 
@@ -154,6 +172,7 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
       const address = config.roles.api ? await server.listen({ port: config.port, host: config.host }) : undefined;
       worker?.start();
       sweeper?.start();
+      if (holdsTokens) keeper.start();
       purger?.start();
       return address;
     },
@@ -164,7 +183,9 @@ export async function buildApp(deps: RelayDeps): Promise<RelayApp> {
       tunnels.closeAll();
       await server.close();
       await Promise.all([worker?.stop(), sweeper?.stop(), purger?.stop()]);
+      keeper.stop();
       await sender.close();
+      await wechatApi.close();
       await redis?.close();
       await store.close();
     },
@@ -181,6 +202,8 @@ interface ServerDeps {
   reserveHandoff: () => Handoff | undefined;
   health: DestinationHealth | undefined;
   redis: RelayRedis | undefined;
+  keeper: TokenKeeper;
+  wechatApi: WechatApiClient;
 }
 
 async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<FastifyInstance> {
@@ -206,10 +229,11 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   await registerOpenApi(server, RELAY_VERSION);
   await registerSecurityPlugins(server);
   const apps = new WechatApps(config.apps, config.defaultAppId);
-  registerHealthRoutes(server, deps.store, deps.metrics, deps.redis, unsafeSettings(config));
+  registerHealthRoutes(server, deps.store, deps.metrics, deps.redis, unsafeSettings(config), config.apps.some((item) => item.appSecret) ? () => deps.keeper.status() : undefined);
   const { redis } = deps;
+  const registration: RegisterDeps = { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids };
   registerRegistrationRoutes(server, {
-    deps: { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids },
+    deps: registration,
     guard,
     allowedDestinations: config.allowedDestinations,
     blockPrivateDestinations: config.blockPrivateDestinations,
@@ -217,6 +241,20 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     bodyLimitBytes: config.registrationBodyLimitBytes,
   });
   registerReplayRoutes(server, { ...deps, guard, defaultAppId: config.defaultAppId });
+  await registerWxapiRoutes(server, {
+    proxy: { keeper: deps.keeper, client: deps.wechatApi, metrics: deps.metrics, logger: deps.logger.child({ component: 'wechat-api' }) },
+    keeper: deps.keeper,
+    // Across instances when Redis carries the counts; else each instance counts its own.
+    rateGuard: new ApiRateGuard(deps.clock, redis),
+    guard,
+    keyCheck: createKeyCheck(config.apiKeys, config.scopedApiKeys),
+    hasKeys: config.apiKeys.length > 0 || config.scopedApiKeys.length > 0,
+    isTrustedProxy: proxyTrust,
+    registration,
+    allowedDestinations: config.allowedDestinations,
+    blockPrivateDestinations: config.blockPrivateDestinations,
+    defaultAppId: config.defaultAppId,
+  });
   registerDestinationRoutes(server, deps.health, guard);
   // Callbacks of every app are listed there: relay-wide administration, not for scoped keys.
   registerCallbackRoutes(server, { store: deps.store, guard: (request) => assertUnscoped(guard(request)) });

@@ -13,7 +13,7 @@ export function createRelayLogger(level: RelayConfig['logLevel'], destination?: 
     level,
     base: { service: 'callback-relay' },
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.encodingAesKey', '*.apiKeys', '*.signingSecrets', '*.scopedApiKeys', '*.tunnelKeys', 'headers["x-api-key"]', 'req.headers.cookie'],
+      paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.encodingAesKey', '*.apiKeys', '*.signingSecrets', '*.scopedApiKeys', '*.tunnelKeys', '*.appSecret', '*.secret', '*.access_token', '*.accessToken', 'headers["x-api-key"]', 'req.headers.cookie'],
       censor: '[redacted]',
     },
   }, destination ?? pino.destination({ dest: 1, sync: false }));

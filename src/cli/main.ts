@@ -20,11 +20,13 @@ const COMMANDS: Record<string, { run: Command; summary: string; usage?: string }
   demo: { run: (args) => import('./demo-command.ts').then((m) => m.runDemoCommand(args)), summary: 'play the relay\'s story with two business servers, then leave the dashboard open' },
   simulate: { run: (args) => import('./simulate-command.ts').then((m) => m.runSimulateCommand(args)), summary: 'sign, encrypt and push a WeChat event to a relay (see simulate --help)' },
   receive: { run: (args) => import('./receive-command.ts').then((m) => m.runReceiveCommand(args)), summary: 'a business server for trying the relay: prints every forward and notice it gets' },
+  token: { run: (args) => import('./token-command.ts').then((m) => m.runTokenCommand(args)), summary: 'show the access_token the relay holds for an app, masked, and its expiry' },
+  'fake-wechat-api': { run: (args) => import('./fake-wechat-api-command.ts').then((m) => m.runFakeWechatApiCommand(args)), summary: 'a stand-in for WeChat\'s server API, for trying /wxapi without WeChat' },
   listen: { run: (args) => import('./listen-command.ts').then((m) => m.runListenCommand(args)), summary: 'dev tunnel: receive the deliveries of tunnel://<name> on this machine' },
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(16)} ${command.summary}`);
   return ['Usage: callback-relay <command> [options]', '', 'Commands:', ...lines, '', 'Configuration comes from environment variables (see README).'].join('\n');
 }
 

@@ -40,6 +40,8 @@ export const WechatAppSchema = Type.Object({
   correlationFields: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$' }))),
   /** Routing rules for events that carry no registered id. */
   routes: Type.Optional(Type.Array(EventRouteSchema, { maxItems: 100 })),
+  /** The AppSecret (开发设置): with it the relay holds the app's access_token and proxies WeChat's server API under /wxapi. */
+  appSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 }, { additionalProperties: false });
 export type WechatApp = Static<typeof WechatAppSchema>;
 
@@ -58,6 +60,8 @@ export const ScopedApiKeySchema = Type.Object({
   appIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
   /** URL prefixes its server_uris must be under; absent = any. */
   destinationPrefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** Paths of WeChat's API it may call through /wxapi, as prefixes (`wxa/media_check_async`, `wxa/`); absent = any. */
+  apiPaths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_./-]+$' }))),
 }, { additionalProperties: false });
 export type ScopedApiKey = Static<typeof ScopedApiKeySchema>;
 
@@ -136,7 +140,7 @@ export const RelayConfigSchema = Type.Object({
   retentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
   /** How often the retention purge runs, ms. Default 60000. */
   retentionIntervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
-  /** How long a claim holds a delivery before another instance may take it over, ms; must exceed attemptTimeoutMs. Default attemptTimeoutMs + 30000. */
+  /** How long a claim holds a delivery before another instance may take it over, ms; must exceed attemptTimeoutMs. Default 2 × attemptTimeoutMs + 1000. */
   deliveryLeaseMs: Type.Optional(Type.Integer({ minimum: 200, maximum: 3_600_000 })),
   /** Longest idle wait of the delivery worker between polls, ms; with Redis, wake-ups come at once anyway. Default 1000. */
   workerPollIntervalMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
@@ -158,6 +162,8 @@ export const RelayConfigSchema = Type.Object({
   acceptUnsignedPushes: Type.Boolean(),
   /** Plain-mode pushes whose timestamp is further than this from the relay's clock are refused, seconds. Default 300. */
   pushTimestampWindowS: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  /** Where WeChat's server API is (WECHAT_API_BASE), for the token and the /wxapi proxy. Default https://api.weixin.qq.com. */
+  wechatApiBase: Type.String({ pattern: '^https?://[^\\s?#]+$' }),
   /** pino level. Default info. */
   logLevel: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),

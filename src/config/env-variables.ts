@@ -93,6 +93,7 @@ const VARIABLES: ReadonlyArray<[string, keyof RelayConfig, (name: string, text: 
   // `none` (or empty) keeps every operations endpoint behind the key.
   ['RELAY_PUBLIC_ENDPOINTS', 'publicEndpoints', (_n, text) => list(text).map((item) => item.toLowerCase()).filter((item) => item !== 'none')],
   ['RELAY_PUSH_TIMESTAMP_WINDOW_S', 'pushTimestampWindowS', integer],
+  ['WECHAT_API_BASE', 'wechatApiBase', (_n, text) => text.trim().replace(/\/+$/, '')],
   ['LOG_LEVEL', 'logLevel', (_n, text) => text.trim().toLowerCase()],
 ];
 
@@ -119,9 +120,11 @@ export function readWechatEnvironment(env: Env): RelayConfig['apps'][number] | u
   const encodingAesKey = env.WECHAT_ENCODING_AES_KEY?.trim() || undefined;
   const format = oneOf('WECHAT_FORMAT', env.WECHAT_FORMAT, ['json', 'xml'] as const);
   const mode = oneOf('WECHAT_MODE', env.WECHAT_MODE, ['plain', 'compatible', 'safe'] as const);
-  if (!appId && !token && !encodingAesKey) return undefined;
+  const appSecret = env.WECHAT_APP_SECRET?.trim() || undefined;
+  if (!appId && !token && !encodingAesKey && !appSecret) return undefined;
+  if (!appId && appSecret) throw new ConfigError('WECHAT_APPID must be set with WECHAT_APP_SECRET (the token is fetched for that appid)');
   if (!appId && encodingAesKey) throw new ConfigError('WECHAT_APPID must be set with WECHAT_ENCODING_AES_KEY (the appid is checked inside every encrypted push)');
-  return { appId: appId || 'default', token, encodingAesKey, format, mode };
+  return { appId: appId || 'default', token, encodingAesKey, format, mode, appSecret };
 }
 
 function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {

@@ -38,6 +38,7 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   requestTimeoutMs: 30_000,
   registrationBodyLimitBytes: 16 * 1024,
   pushBodyLimitBytes: 1024 * 1024,
+  wechatApiBase: 'https://api.weixin.qq.com',
   logLevel: 'info',
   tunnelKeys: [],
   tunnelMaxWaitS: 86_400,

@@ -37,6 +37,10 @@ export const ERROR_CODES = {
   INVALID_TUNNEL_NAME: { status: 400, description: 'A tunnel name is not 1 to 63 of a-z, 0-9 and -.' },
   TUNNEL_NAME_FORBIDDEN: { status: 403, description: 'The API key may not open a tunnel of this name.' },
   UPGRADE_REQUIRED: { status: 426, description: 'This endpoint speaks WebSocket only (callback-relay listen).' },
+  API_PROXY_DISABLED: { status: 404, description: 'The app is not configured, or has no AppSecret (WECHAT_APP_SECRET or the app\'s appSecret): the relay holds no token for it.' },
+  WECHAT_API_UNREACHABLE: { status: 502, description: 'WeChat\'s server API could not be reached (connection refused or reset); nothing was registered.' },
+  ACCESS_TOKEN_UNAVAILABLE: { status: 502, description: 'The relay holds no valid access_token for the app: its renewal failed (see /readyz); WeChat was not called.' },
+  WECHAT_API_TIMEOUT: { status: 504, description: 'WeChat\'s server API did not answer in time; nothing was registered.' },
   INTERNAL: { status: 500, description: 'The relay failed; the log has the details.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -20,6 +20,8 @@ export interface AccessScope {
   readonly appIds?: readonly string[];
   /** URL prefixes its server_uris must be under; absent = any. */
   readonly destinationPrefixes?: readonly string[];
+  /** Paths of WeChat's API it may call through /wxapi, as prefixes; absent = any. */
+  readonly apiPaths?: readonly string[];
 }
 
 /** A key's public name: the configured id, or a short digest that does not reveal the key. */
@@ -34,6 +36,11 @@ export function identityOf(request: FastifyRequest): AccessIdentity {
   return identity;
 }
 
+/** For a route that establishes its caller another way than the guard (a WeChat SDK's access_token). */
+export function rememberIdentity(request: FastifyRequest, identity: AccessIdentity): void {
+  identities.set(request, identity);
+}
+
 export type AccessGuard = (request: FastifyRequest) => AccessIdentity;
 
 /**
@@ -41,18 +48,42 @@ export type AccessGuard = (request: FastifyRequest) => AccessIdentity;
  * when no keys are configured, a loopback client only (see isLoopbackClient).
  */
 export function createAccessGuard(apiKeys: readonly string[], scopedKeys: readonly ScopedApiKey[] = [], isTrustedProxy: ProxyTrust = () => false): AccessGuard {
-  const keys = [
-    ...apiKeys.map((key) => ({ digest: digest(key), identity: { actor: `key:${keyIdOf(key)}` } as AccessIdentity })),
-    ...scopedKeys.map((item) => ({
-      digest: item.keySha256 ? Buffer.from(item.keySha256, 'hex') : digest(item.key ?? ''),
-      identity: { actor: `key:${item.id}`, scope: { appIds: item.appIds, destinationPrefixes: item.destinationPrefixes } } as AccessIdentity,
-    })),
-  ];
+  const keys = keyTable(apiKeys, scopedKeys);
   return (request) => {
     const identity = identify(request, keys, isTrustedProxy);
     identities.set(request, identity);
     return identity;
   };
+}
+
+/**
+ * The identity a key given in another place than the Authorization header stands for (a
+ * WeChat SDK sends it as its AppSecret); undefined for a wrong key. Same keys, same
+ * constant-time comparison as the guard.
+ */
+export function createKeyCheck(apiKeys: readonly string[], scopedKeys: readonly ScopedApiKey[] = []): (key: string) => AccessIdentity | undefined {
+  const keys = keyTable(apiKeys, scopedKeys);
+  return (key) => matchKey(keys, key);
+}
+
+function keyTable(apiKeys: readonly string[], scopedKeys: readonly ScopedApiKey[]): ReadonlyArray<{ digest: Buffer; identity: AccessIdentity }> {
+  return [
+    ...apiKeys.map((key) => ({ digest: digest(key), identity: { actor: `key:${keyIdOf(key)}` } as AccessIdentity })),
+    ...scopedKeys.map((item) => ({
+      digest: item.keySha256 ? Buffer.from(item.keySha256, 'hex') : digest(item.key ?? ''),
+      identity: { actor: `key:${item.id}`, scope: { appIds: item.appIds, destinationPrefixes: item.destinationPrefixes, apiPaths: item.apiPaths } } as AccessIdentity,
+    })),
+  ];
+}
+
+function matchKey(keys: ReadonlyArray<{ digest: Buffer; identity: AccessIdentity }>, key: string): AccessIdentity | undefined {
+  const given = digest(key);
+  // Check every key so the time taken does not tell which one was close.
+  let found: AccessIdentity | undefined;
+  for (const item of keys) {
+    if (timingSafeEqual(item.digest, given)) found ??= item.identity;
+  }
+  return found;
 }
 
 function identify(request: FastifyRequest, keys: ReadonlyArray<{ digest: Buffer; identity: AccessIdentity }>, isTrustedProxy: ProxyTrust): AccessIdentity {
@@ -63,12 +94,7 @@ function identify(request: FastifyRequest, keys: ReadonlyArray<{ digest: Buffer;
   const header = request.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw new RelayError('UNAUTHORIZED', 'send Authorization: Bearer <key> with a key from RELAY_API_KEYS or the config file', { 'www-authenticate': 'Bearer' });
-  const given = digest(match[1]);
-  // Check every key so the time taken does not tell which one was close.
-  let found: AccessIdentity | undefined;
-  for (const key of keys) {
-    if (timingSafeEqual(key.digest, given)) found ??= key.identity;
-  }
+  const found = matchKey(keys, match[1]);
   if (!found) throw new RelayError('UNAUTHORIZED', 'the API key is not valid', { 'www-authenticate': 'Bearer' });
   return found;
 }

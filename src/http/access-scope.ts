@@ -28,9 +28,17 @@ export function assertMayUseDestination(identity: AccessIdentity, serverUri: str
   }
 }
 
+/** 403 unless the caller's key may call this path of WeChat's API through the relay. */
+export function assertMayCallApi(identity: AccessIdentity, path: string): void {
+  const prefixes = identity.scope?.apiPaths;
+  if (prefixes && !prefixes.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) {
+    throw new RelayError('FORBIDDEN', `this API key may not call ${path} through the relay`);
+  }
+}
+
 /** 403 for a scoped key on relay-wide administration (audit log, destinations). */
 export function assertUnscoped(identity: AccessIdentity): void {
-  if (identity.scope?.appIds || identity.scope?.destinationPrefixes) {
+  if (identity.scope?.appIds || identity.scope?.destinationPrefixes || identity.scope?.apiPaths) {
     throw new RelayError('FORBIDDEN', 'this API key is limited to some apps or destinations; relay-wide administration needs an unscoped key');
   }
 }

@@ -12,24 +12,29 @@ export interface RedisHealth {
 }
 
 /** `/readyz` is 503 only when the database does not answer; a Redis that is away is reported as degraded (the relay works without it). */
-export function registerHealthRoutes(app: FastifyInstance, store: Pick<RelayStore, 'dialect' | 'ping' | 'countBacklog'>, metrics: RelayMetrics, redis?: RedisHealth, warnings: readonly string[] = []): void {
+export function registerHealthRoutes(
+  app: FastifyInstance, store: Pick<RelayStore, 'dialect' | 'ping' | 'countBacklog'>, metrics: RelayMetrics, redis?: RedisHealth, warnings: readonly string[] = [],
+  /** The access_tokens the relay holds, per app (never the token): a failing renewal shows here without failing readiness, since pushes still flow. */
+  wechatApi?: () => readonly object[],
+): void {
   // Settings that are unsafe outside a developer's machine are shown to every probe, not only in the start log.
-  const detail = warnings.length > 0 ? { warnings } : {};
+  const fixed = warnings.length > 0 ? { warnings } : {};
+  const detail = () => (wechatApi ? { ...fixed, wechat_api: wechatApi() } : fixed);
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
     try {
       await withTimeout(store.ping(), READY_TIMEOUT_MS);
-      if (!redis) return { status: 'ready', storage: { dialect: store.dialect, status: 'ok' }, ...detail };
+      if (!redis) return { status: 'ready', storage: { dialect: store.dialect, status: 'ok' }, ...detail() };
       const isRedisReady = redis.isReady();
-      return { status: isRedisReady ? 'ready' : 'degraded', storage: { dialect: store.dialect, status: 'ok' }, redis: { status: isRedisReady ? 'ok' : 'degraded' }, ...detail };
+      return { status: isRedisReady ? 'ready' : 'degraded', storage: { dialect: store.dialect, status: 'ok' }, redis: { status: isRedisReady ? 'ok' : 'degraded' }, ...detail() };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check: storage unreachable');
       return reply.code(503).send({
         status: 'unavailable',
         storage: { dialect: store.dialect, status: 'unreachable' },
         ...(redis ? { redis: { status: redis.isReady() ? 'ok' : 'degraded' } } : {}),
-        ...detail,
+        ...detail(),
       });
     }
   });

@@ -27,6 +27,9 @@ export class RelayMetrics {
   readonly circuitState = new Gauge({ name: 'relay_destination_circuit_state', help: 'Circuit of each destination origin seen by this instance: 0 closed, 1 half-open, 2 open.', labelNames: ['origin'] as const, registers: [this.registry] });
   readonly destinationInFlight = new Gauge({ name: 'relay_destination_in_flight', help: 'Sends in flight per destination origin on this instance.', labelNames: ['origin'] as const, registers: [this.registry] });
   readonly purged = new Counter({ name: 'relay_retention_purged_total', help: 'Rows removed by the retention purge, by kind (trace, stray_callback, routed_event).', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly tokenRenewals = new Counter({ name: 'relay_wechat_token_renewals_total', help: 'access_token renewals by app and outcome (renewed, forced, failed).', labelNames: ['app_id', 'outcome'] as const, registers: [this.registry] });
+  readonly tokenAge = new Gauge({ name: 'relay_wechat_token_age_seconds', help: 'Age of the access_token this instance holds, by app.', labelNames: ['app_id'] as const, registers: [this.registry] });
+  readonly apiCalls = new Counter({ name: 'relay_wechat_api_calls_total', help: 'Calls proxied to WeChat\'s server API, by path and WeChat\'s errcode (0 for success, none for a non-JSON answer, unreachable or timeout).', labelNames: ['path', 'errcode'] as const, registers: [this.registry] });
   readonly #pending = new Gauge({ name: 'relay_traces_pending', help: 'Registered traces waiting for their callback.', registers: [this.registry] });
   readonly #parked = new Gauge({ name: 'relay_callbacks_parked', help: 'Callbacks waiting for their registration.', registers: [this.registry] });
   readonly #open = new Gauge({ name: 'relay_deliveries_open', help: 'Deliveries not yet delivered or failed.', registers: [this.registry] });

@@ -95,6 +95,7 @@ export class RelayRedis implements DeadlineIndex {
       indexComplete: `${prefix}index:complete`,
       rebuildLock: `${prefix}index:rebuild-lock`,
       wakeChannel: `${prefix}wake`,
+      rateWindow: (key: string, windowStart: number) => `${prefix}rate:${key}:${windowStart}`,
     };
   }
 
@@ -137,6 +138,18 @@ export class RelayRedis implements DeadlineIndex {
     } catch {
       return undefined;
     }
+  }
+
+  /** One call more in a rate window shared by every instance (see wechat-api/api-rate-guard.ts); throws while Redis is away. */
+  async count(key: string, windowStart: number, windowMs: number): Promise<{ current: number; previous: number }> {
+    const name = this.keys.rateWindow(key, windowStart);
+    const answers = await this.#client.multi().incr(name).pexpire(name, 3 * windowMs).get(this.keys.rateWindow(key, windowStart - windowMs)).exec();
+    if (!answers || answers.some(([error]) => error)) throw new Error('redis: the rate count failed');
+    return { current: Number(answers[0]![1]), previous: Number(answers[2]![1] ?? 0) };
+  }
+
+  async uncount(key: string, windowStart: number): Promise<void> {
+    await this.#client.decr(this.keys.rateWindow(key, windowStart));
   }
 
   /** Tells every instance's worker that a delivery is due now. */

@@ -10,5 +10,5 @@ export {
 export { receiveForwarded, relayExpress, relayKoa, relayFastify, type ReceiverOptions, type FastifyReceiverOptions } from './middleware.ts';
 export {
   RelayClient, RelayApiError, RelayUnreachableError,
-  type RelayClientOptions, type RegisterInput, type Registration, type ReplayResult, type RedriveInput, type RedriveResult, type TraceState, type TraceAttempt, type TraceStatus, type TraceError,
+  type RelayClientOptions, type AccessTokenAnswer, type RegisterInput, type Registration, type ReplayResult, type RedriveInput, type RedriveResult, type TraceState, type TraceAttempt, type TraceStatus, type TraceError,
 } from './relay-client.ts';

@@ -110,6 +110,13 @@ function describeCause(cause: unknown): string {
   return inner?.code ?? inner?.message ?? (cause instanceof Error ? cause.message : String(cause));
 }
 
+export interface AccessTokenAnswer {
+  app_id: string;
+  access_token: string;
+  /** ISO time. */
+  expires_at: string;
+}
+
 export interface RelayClientOptions {
   /** The relay's base URL, e.g. `https://relay.example.com`. */
   baseUrl: string;
@@ -162,6 +169,12 @@ export class RelayClient {
     if (input.until !== undefined) body.until = input.until;
     if (input.dryRun !== undefined) body.dry_run = input.dryRun;
     return this.#call<RedriveResult>('POST', '/api/admin/redrive', body);
+  }
+
+  /** The app's current access_token, held by the relay for the team (needs the app's AppSecret on the relay). */
+  accessToken(appId?: string): Promise<AccessTokenAnswer> {
+    const query = appId ? `?app_id=${encodeURIComponent(appId)}` : '';
+    return this.#call<AccessTokenAnswer>('GET', `/api/access-token${query}`);
   }
 
   async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

@@ -96,10 +96,26 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+/** Each app's access_token, shared by every instance (see storage/access-token-store.ts). */
+export interface AccessTokensTable {
+  app_id: string;
+  access_token: string | null;
+  expires_at: number | null;
+  fetched_at: number | null;
+  renew_owner: string | null;
+  renew_until: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  forced_at: number | null;
+  forced_day: number | null;
+  forced_count: number;
+}
+
 export interface RelayDatabase {
   relay_traces: TracesTable;
   relay_callbacks: CallbacksTable;
   relay_deliveries: DeliveriesTable;
   relay_attempts: AttemptsTable;
   relay_audit_log: AuditLogTable;
+  relay_access_tokens: AccessTokensTable;
 }

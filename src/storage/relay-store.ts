@@ -2,6 +2,7 @@ import type { AttemptOutcome, DeliveryKind, DeliveryStatus } from '../model/deli
 import type { TraceError, TraceStatus } from '../model/trace-status.ts';
 import type { CallbackState } from '../model/callback-state.ts';
 import type { RouteTarget } from '../model/route-target.ts';
+import type { AccessTokens } from './access-token-store.ts';
 
 /**
  * The relay's storage, in the relay's words, one interface per role (below); each
@@ -10,7 +11,7 @@ import type { RouteTarget } from '../model/route-target.ts';
  * one database. No driver type crosses this interface. Times are epoch ms from the
  * caller's Clock.
  */
-export interface RelayStore extends Registrations, CallbackIntake, DeliveryQueue, Housekeeping, ReadModels, Administration {
+export interface RelayStore extends Registrations, CallbackIntake, DeliveryQueue, Housekeeping, ReadModels, Administration, AccessTokens {
   readonly dialect: string;
   /** Applies pending migrations. */
   migrate(): Promise<void>;

@@ -8,6 +8,8 @@ import type {
 } from '../relay-store.ts';
 import type { ActivityBucket, DestinationHealth, TraceCursor, TraceFilter, TracePage } from '../relay-store.ts';
 import { listAudit, recordAudit } from './audit-log.ts';
+import { claimTokenRenewal, readAccessToken, recordTokenFailure, saveAccessToken } from './access-tokens.ts';
+import type { AccessTokenRecord, RenewedToken } from '../access-token-store.ts';
 import { countRedrivable, redriveFailedPage } from './redrive-failed.ts';
 import { replayTrace } from './replay-trace.ts';
 import type { CallbackDetail, CallbackFilter, CallbackSummary } from '../relay-store.ts';
@@ -198,6 +200,22 @@ export class KyselyRelayStore implements RelayStore {
 
   listAudit(limit: number, before?: number): Promise<AuditEntry[]> {
     return listAudit(this.#db, limit, before);
+  }
+
+  readAccessToken(appId: string): Promise<AccessTokenRecord | undefined> {
+    return readAccessToken(this.#db, appId);
+  }
+
+  claimTokenRenewal(appId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.#write((trx) => claimTokenRenewal(trx, this.#traits, appId, owner, now, leaseMs));
+  }
+
+  saveAccessToken(appId: string, owner: string, renewed: RenewedToken, now: number): Promise<boolean> {
+    return this.#write((trx) => saveAccessToken(trx, appId, owner, renewed, now));
+  }
+
+  recordTokenFailure(appId: string, owner: string, error: string, now: number): Promise<void> {
+    return this.#write((trx) => recordTokenFailure(trx, appId, owner, error, now));
   }
 
   async close(): Promise<void> {

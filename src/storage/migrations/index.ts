@@ -8,6 +8,7 @@ import * as dashboardIndexes from './0005-dashboard-indexes.ts';
 import * as parkedLookupIndex from './0006-parked-lookup-index.ts';
 import * as deliveryBodyOnce from './0007-delivery-body-once.ts';
 import * as dropTraceCreatedIndex from './0008-drop-trace-created-index.ts';
+import * as accessTokens from './0009-access-tokens.ts';
 
 export interface RelayMigration {
   /** Sortable, never reused: shipped migrations are never edited, only followed by new ones. */
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly RelayMigration[] = [
   { name: '0006-parked-lookup-index', up: parkedLookupIndex.up },
   { name: '0007-delivery-body-once', up: deliveryBodyOnce.up },
   { name: '0008-drop-trace-created-index', up: dropTraceCreatedIndex.up },
+  { name: '0009-access-tokens', up: accessTokens.up },
 ];

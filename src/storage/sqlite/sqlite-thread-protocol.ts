@@ -35,7 +35,7 @@ export const STORE_CALLS = [
   'completeAttempt', 'completeAttempts', 'expireOverdue', 'adoptParkedCallbacks', 'adoptParkedFor', 'expireParked', 'nextDueAt',
   'purgeRetired', 'listPendingTraces', 'getTrace', 'listCallbacks', 'getCallback', 'countBacklog', 'listTraces',
   'summarizeDestinations', 'countActivity', 'replayTrace', 'countRedrivable', 'redriveFailedPage', 'recordAudit',
-  'listAudit',
+  'listAudit', 'readAccessToken', 'claimTokenRenewal', 'saveAccessToken', 'recordTokenFailure',
 ] as const satisfies ReadonlyArray<keyof RelayStore>;
 export type StoreCallName = (typeof STORE_CALLS)[number];
 
