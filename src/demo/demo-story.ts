@@ -41,10 +41,22 @@ async function untilStatus(options: StoryOptions, traceId: string, status: strin
   }
 }
 
+/** A media check as a server makes it through the relay: WeChat's (here the fake's) trace_id comes back already registered. */
+async function mediaCheckThroughRelay(options: StoryOptions): Promise<{ status: number; traceId: string; registered: string }> {
+  const response = await request(`${options.relayUrl}/wxapi/wxa/media_check_async?app_id=${options.app.appId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-relay-server-uri': `${options.prodUrl}/wx/media-check` },
+    body: JSON.stringify({ media_url: 'https://cdn.example.com/avatar.png', media_type: 2, version: 2, scene: 1, openid: 'o4_t144jTUSEoxydysUA2E234_tc' }),
+  });
+  const answer = await response.body.json() as { trace_id?: unknown };
+  if (typeof answer.trace_id !== 'string') throw new Error(`the media check through the relay answered ${response.statusCode} ${JSON.stringify(answer)}`);
+  return { status: response.statusCode, traceId: answer.trace_id, registered: String(response.headers['x-relay-trace-registered']) };
+}
+
 /**
- * The relay's story in six traces: one delivered to each server, one that times
- * out, one that arrives late, one that arrives before its registration, and one
- * whose server fails twice before it recovers.
+ * The relay's story in seven traces: one delivered to each server, one that times
+ * out, one that arrives late, one that arrives before its registration, one
+ * whose server fails twice before it recovers, and a media check made through the relay.
  */
 export async function playStory(options: StoryOptions): Promise<StoryTrace[]> {
   const { say, relayUrl } = options;
@@ -89,6 +101,12 @@ export async function playStory(options: StoryOptions): Promise<StoryTrace[]> {
   await wechatPush(id('late'));
   await untilStatus(options, id('late'), 'delivered');
 
+  say('7. Prod checks an image through the relay, which holds the app\'s access_token: the relay registers WeChat\'s trace_id itself; no registration call anywhere.');
+  const viaRelay = await mediaCheckThroughRelay(options);
+  say(`  prod   → relay   POST /wxapi/wxa/media_check_async (x-relay-server-uri): ${viaRelay.status}, trace_id ${viaRelay.traceId}, x-relay-trace-registered: ${viaRelay.registered}`);
+  await wechatPush(viaRelay.traceId);
+  await untilStatus(options, viaRelay.traceId, 'delivered');
+
   return [
     { label: 'delivered to test', traceId: id('test-ok'), expected: 'delivered' },
     { label: 'delivered to prod (push repeated)', traceId: id('prod-ok'), expected: 'delivered' },
@@ -96,5 +114,6 @@ export async function playStory(options: StoryOptions): Promise<StoryTrace[]> {
     { label: 'failed twice, then recovered', traceId: id('flaky'), expected: 'delivered' },
     { label: 'timed out', traceId: id('timeout'), expected: 'timed_out' },
     { label: 'late push', traceId: id('late'), expected: 'delivered' },
+    { label: 'media check through the relay', traceId: viaRelay.traceId, expected: 'delivered' },
   ];
 }

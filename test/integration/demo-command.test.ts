@@ -23,5 +23,8 @@ describe('callback-relay demo', () => {
     expect(output).toContain('(x-relay-late: true)');
     expect(output).toMatch(/flaky attempt 3 → 200/);
     expect(output).toMatch(/-timeout\s+timed_out/);
+    // A media check made through the relay, registered by the relay itself, delivered.
+    expect(output).toMatch(/x-relay-trace-registered: true/);
+    expect(output).toMatch(/delivered\s+media check through the relay/);
   }, 90_000);
 });
