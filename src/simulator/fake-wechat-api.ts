@@ -64,6 +64,8 @@ export interface FakeWechatApi {
   /** Stops the app's stable tokens at once, as a force_refresh elsewhere does; the next normal stable_token issues a new one. */
   invalidateToken(appId: string): void;
   setDown(down: boolean): void;
+  /** Delays every answer from now on (0: none), to make WeChat slow after a token was issued. */
+  setLatency(ms: number): void;
   /** What media_check_async accepted, so a test can push the verdict for that trace_id. */
   mediaChecks: FakeMediaCheck[];
   close(): Promise<void>;
@@ -322,6 +324,7 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions): Promise
   const fake = new FakeWechat(options);
   const stopping = new AbortController();
   let isDown = false;
+  let latencyMs = options.latencyMs ?? 0;
   const server = createServer((request, response) => {
     if (isDown) {
       request.socket.destroy();
@@ -332,7 +335,7 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions): Promise
     fake.counters.calls.set(url.pathname, (fake.counters.calls.get(url.pathname) ?? 0) + 1);
     void (async () => {
       const body = await readBody(request);
-      if (options.latencyMs) await delay(options.latencyMs, undefined, { signal: stopping.signal });
+      if (latencyMs > 0) await delay(latencyMs, undefined, { signal: stopping.signal });
       if (response.destroyed) return;
       if (body === undefined) {
         response.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('Request Entity Too Large');
@@ -360,6 +363,9 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions): Promise
     invalidateToken: (appId) => fake.invalidateToken(appId),
     setDown: (down) => {
       isDown = down;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
     },
     close: async () => {
       stopping.abort();
