@@ -35,6 +35,7 @@ import { checkRedisUrl, RelayRedis } from '../redis/relay-redis.ts';
 import { RetentionPurger } from '../retention/retention-purger.ts';
 import { WechatApps } from '../providers/wechat/wechat-apps.ts';
 import { registerWechatRoutes } from '../http/wechat/wechat-routes.ts';
+import { registerHookRoutes } from '../http/hooks/hook-routes.ts';
 import { registerRegistrationRoutes } from '../http/registration/registration-routes.ts';
 import type { RegisterDeps } from '../registration/register-trace.ts';
 import { registerReplayRoutes } from '../http/replay/replay-routes.ts';
@@ -231,7 +232,7 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
   const apps = new WechatApps(config.apps, config.defaultAppId);
   registerHealthRoutes(server, deps.store, deps.metrics, deps.redis, unsafeSettings(config), config.apps.some((item) => item.appSecret) ? () => deps.keeper.status() : undefined);
   const { redis } = deps;
-  const registration: RegisterDeps = { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: apps.ids };
+  const registration: RegisterDeps = { ...deps, onRegistered: redis ? (trace, now) => void redis.rememberTrace(trace, now) : undefined, defaultTimeoutS: config.callbackTimeoutS, defaultAppId: config.defaultAppId, knownAppIds: config.sources.length === 0 ? apps.ids : new Set([...apps.ids, config.defaultAppId, ...config.sources.map((source) => source.name)]) };
   registerRegistrationRoutes(server, {
     deps: registration,
     guard,
@@ -267,6 +268,14 @@ async function buildHttpServer(config: RelayConfig, deps: ServerDeps): Promise<F
     isTrustedProxy: proxyTrust,
     timestampWindowS: config.pushTimestampWindowS,
   });
+  if (config.sources.length > 0) {
+    await registerHookRoutes(server, {
+      sources: config.sources,
+      ingest: { ...deps, parkedGraceS: config.parkedGraceS, onParked: redis ? (callback) => void adoptIfIndexed(deps, redis, callback) : undefined },
+      bodyLimitBytes: config.pushBodyLimitBytes,
+      storageDeadlineMs: PUSH_STORAGE_DEADLINE_MS,
+    });
+  }
   registerAdminReadRoutes(server, {
     store: deps.store, clock: deps.clock, guard,
     // Circuits are kept per origin by this instance's worker (absent without the worker role).

@@ -5,6 +5,9 @@ import { ConfigError } from '../config/env-variables.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { formatEvent, genericEvent, mediaCheckEvent } from '../simulator/sample-events.ts';
 import { buildSimulatedPush, sendSimulatedPush, type PushMode } from '../simulator/simulated-push.ts';
+import { sampleSourceBody, signSourcePush } from '../simulator/simulated-source-push.ts';
+import { request } from 'undici';
+import { randomUUID } from 'node:crypto';
 
 const USAGE = `Usage: callback-relay simulate [options]
 
@@ -21,6 +24,8 @@ configuration (WECHAT_*, RELAY_CONFIG) unless given here.
   --event <name>        push this Event instead of wxa_media_check (MsgType event)
   --body-file <path>    push this plain-mode message as is (JSON or XML)
   --token <t>, --aes-key <k>   override the configured token and EncodingAESKey
+  --source <name>       push for a source of RELAY_CONFIG instead (to /api/hooks/<name>), signed as
+                        its kind signs; the body carries --trace-id at its idPath, or is --body-file
   --dry-run             print the request instead of sending it`;
 
 const OPTIONS = {
@@ -35,6 +40,7 @@ const OPTIONS = {
   token: { type: 'string' },
   'aes-key': { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
+  source: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -57,6 +63,7 @@ export async function runSimulateCommand(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (values.source !== undefined) return simulateSourcePush(values.source, values);
   const app = configuredApp(values.appid);
   const appId = values.appid ?? app?.appId ?? 'default';
   const token = values.token ?? app?.token;
@@ -78,4 +85,22 @@ export async function runSimulateCommand(args: string[]): Promise<number> {
   const isAccepted = answer.status === 200 && answer.text === 'success';
   if (isAccepted) console.log(`plain-mode message (what the registered server receives):\n${message}`);
   return isAccepted ? 0 : 1;
+}
+
+/** `simulate --source <name>`: a push of another provider, signed as its kind is. */
+async function simulateSourcePush(name: string, values: { url: string; 'trace-id'?: string; 'body-file'?: string; 'dry-run': boolean }): Promise<number> {
+  const source = loadConfig(process.env).sources.find((item) => item.name === name);
+  if (!source) throw new ConfigError(`--source ${name}: no source of that name in RELAY_CONFIG`);
+  const traceId = values['trace-id'] ?? randomUUID();
+  const body = values['body-file'] ? readFileSync(values['body-file'], 'utf8') : sampleSourceBody(source.idPath, traceId);
+  const push = signSourcePush(source, body);
+  const target = `${values.url.replace(/\/+$/, '')}/api/hooks/${encodeURIComponent(name)}`;
+  if (values['dry-run']) {
+    console.log(`POST ${target}\n${Object.entries(push.headers).map(([key, value]) => `${key}: ${value}`).join('\n')}\n\n${push.body}`);
+    return 0;
+  }
+  const answer = await request(target, { method: 'POST', headers: push.headers, body: push.body });
+  const text = await answer.body.text();
+  console.log(`${source.kind} push for source ${name} → ${answer.statusCode}${text ? ` ${text}` : ''}`);
+  return answer.statusCode >= 200 && answer.statusCode < 300 ? 0 : 1;
 }

@@ -46,6 +46,37 @@ export const WechatAppSchema = Type.Object({
 export type WechatApp = Static<typeof WechatAppSchema>;
 
 /**
+ * A provider other than WeChat that pushes id-keyed results to one URL,
+ * `/api/hooks/<name>`; registrations name it as their `app_id`. Which secrets a
+ * kind needs is checked at start (config/source-checks.ts).
+ */
+export const SourceSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  kind: Type.Union([Type.Literal('hmac'), Type.Literal('standard-webhooks'), Type.Literal('tencent-cloud'), Type.Literal('douyin')]),
+  /** Dotted path of the id in the JSON body; a number steps into an array, a string holding JSON is stepped into. */
+  idPath: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' }),
+  /** hmac, standard-webhooks (`whsec_…`), douyin: the signing secret. */
+  secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  /** hmac: the header carrying the signature. */
+  header: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9-]+$' })),
+  algorithm: Type.Optional(Type.Union([Type.Literal('sha256'), Type.Literal('sha1')])),
+  encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')])),
+  /** hmac: text before the signature in the header, e.g. `sha256=`. */
+  prefix: Type.Optional(Type.String({ maxLength: 32 })),
+  /** tencent-cloud: the callback seed (回调密钥). */
+  seed: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  /** Where a push without the id goes (each gets its own delivery); absent: stored and answered as unmatched. */
+  destinations: Type.Optional(Type.Array(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s/?#]+' }), { minItems: 1, maxItems: 16 })),
+  /** The answer after the durable write; default 200 with an empty body. */
+  ack: Type.Optional(Type.Object({
+    status: Type.Optional(Type.Integer({ minimum: 200, maximum: 299 })),
+    body: Type.Optional(Type.String({ maxLength: 4096 })),
+    contentType: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type Source = Static<typeof SourceSchema>;
+
+/**
  * An API key limited to some apps and destinations (config file only), so one
  * project cannot register trace ids to another's server or read its traces.
  */
@@ -76,6 +107,8 @@ export const RelayConfigSchema = Type.Object({
   redisUrl: Type.Optional(Type.String({ minLength: 1 })),
   /** Mini programs; the first comes from WECHAT_* and serves `/api/wechat`. */
   apps: Type.Array(WechatAppSchema),
+  /** Other providers, at `/api/hooks/<name>` (RELAY_CONFIG only). Default none. */
+  sources: Type.Array(SourceSchema, { maxItems: 100 }),
   /** AppID of the app behind `/api/wechat` (and of registrations without app_id). */
   defaultAppId: Type.String({ minLength: 1 }),
   /** Deadline after registration, seconds. Default 1800. */

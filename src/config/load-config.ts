@@ -8,6 +8,7 @@ import { DEFAULT_RETRY_SCHEDULE, RelayConfigSchema, UNCONFIGURED_APP_ID, type Re
 import { parseSchedule } from './duration.ts';
 import { ConfigError, readEnvironment, readWechatEnvironment, VARIABLE_OF_KEY } from './env-variables.ts';
 import { checkWechatApps } from './wechat-app-checks.ts';
+import { checkSources } from './source-checks.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -39,6 +40,7 @@ export const DEFAULT_CONFIG: Omit<RelayConfig, 'defaultAppId'> = {
   registrationBodyLimitBytes: 16 * 1024,
   pushBodyLimitBytes: 1024 * 1024,
   wechatApiBase: 'https://api.weixin.qq.com',
+  sources: [],
   logLevel: 'info',
   tunnelKeys: [],
   tunnelMaxWaitS: 86_400,
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env): RelayConfig {
   const badPrefixes = [...config.allowedDestinations, ...config.scopedApiKeys.flatMap((item) => item.destinationPrefixes ?? [])].filter((prefix) => !isHttpUrl(prefix));
   if (badPrefixes.length > 0) throw new ConfigError(`RELAY_ALLOWED_DESTINATIONS and destinationPrefixes must be absolute http(s) URL prefixes (or tunnel://…); not: ${badPrefixes.join(', ')}`);
   checkRouteDestinations(config);
+  checkSources(config);
   const badProxies = config.trustedProxies.filter((entry) => !ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry));
   if (badProxies.length > 0) throw new ConfigError(`RELAY_TRUSTED_PROXIES lists addresses or CIDRs (127.0.0.1, 10.0.0.0/8, ::1); not: ${badProxies.join(', ')}`);
   const keyless = config.scopedApiKeys.filter((item) => !item.key === !item.keySha256);

@@ -1,0 +1,51 @@
+import Type from 'typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IngestDeps } from '../../callback/ingest-push.ts';
+import { receiveSourcePush } from '../../callback/receive-source-push.ts';
+import type { Source } from '../../config/config-schema.ts';
+import { RelayError, isRelayError } from '../../errors/relay-error.ts';
+import { errorResponses } from '../openapi/error-responses.ts';
+
+export interface HookRouteOptions {
+  sources: readonly Source[];
+  ingest: IngestDeps;
+  bodyLimitBytes: number;
+  storageDeadlineMs: number;
+}
+
+type HookRequest = FastifyRequest<{ Params: { name: string } }>;
+
+const hookDocs = {
+  tags: ['providers'],
+  summary: 'A push of a source in RELAY_CONFIG (hmac, standard-webhooks, tencent-cloud, douyin): verified over the raw bytes, stored, then answered with the source\'s ack',
+  params: Type.Object({ name: Type.String({ description: 'The source\'s name; also the app_id its registrations give.' }) }),
+  response: errorResponses(['NOT_FOUND', 'SIGNATURE_INVALID', 'INVALID_PUSH', 'BODY_TOO_LARGE', 'STORAGE_UNAVAILABLE']),
+};
+
+/** `POST /api/hooks/<name>`: other providers' pushes, acknowledged only once stored. */
+export async function registerHookRoutes(app: FastifyInstance, options: HookRouteOptions): Promise<void> {
+  const byName = new Map(options.sources.map((source) => [source.name, source]));
+  await app.register(async (scope) => {
+    // The signature covers the exact bytes: nothing may parse them first.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body));
+    scope.addHook('onError', async (request, _reply, error) => {
+      if (isRelayError(error) && error.statusCode >= 500) return;
+      const code = isRelayError(error) ? error.code : 'INVALID_REQUEST';
+      options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
+      options.ingest.metrics.pushesRefused.inc({ code });
+      request.log.warn({ app_id: (request.params as { name?: string }).name ?? null, code, reason: error.message }, 'push refused');
+    });
+    scope.post('/api/hooks/:name', { bodyLimit: options.bodyLimitBytes, helmet: false, schema: hookDocs }, async (request: HookRequest, reply) => {
+      const source = byName.get(request.params.name);
+      if (!source) throw new RelayError('NOT_FOUND', `no source named ${request.params.name} is configured`);
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const result = await receiveSourcePush(options.ingest, source, request.headers, raw, options.storageDeadlineMs);
+      if ('kind' in result) return reply.type(result.contentType).send(result.body);
+      const ack = source.ack ?? {};
+      reply.code(ack.status ?? 200);
+      if (ack.contentType) reply.type(ack.contentType);
+      return reply.send(ack.body ?? '');
+    });
+  });
+}
