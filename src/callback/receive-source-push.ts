@@ -2,6 +2,7 @@ import type { Source } from '../config/config-schema.ts';
 import { RelayError } from '../errors/relay-error.ts';
 import { openSourcePush, type SourceHandshake } from '../providers/sources/source-push.ts';
 import type { Headers } from '../providers/sources/source-signature.ts';
+import type { Query } from '../providers/sources/encrypted-and-form-kinds.ts';
 import type { IngestOutcome } from '../storage/relay-store.ts';
 import { withTimeout } from '../time/with-timeout.ts';
 import { ingestPush, type IngestDeps } from './ingest-push.ts';
@@ -11,8 +12,8 @@ import { ingestPush, type IngestDeps } from './ingest-push.ts';
  * not genuine), its id named, stored durably with its delivery before the provider hears
  * its answer. A handshake is answered without storing anything.
  */
-export async function receiveSourcePush(deps: IngestDeps, source: Source, headers: Headers, raw: Buffer, storageDeadlineMs: number): Promise<{ outcome: IngestOutcome } | SourceHandshake> {
-  const opened = openSourcePush(source, headers, raw, deps.clock.now());
+export async function receiveSourcePush(deps: IngestDeps, source: Source, request: { headers: Headers; query: Query; raw: Buffer }, storageDeadlineMs: number): Promise<{ outcome: IngestOutcome } | SourceHandshake> {
+  const opened = openSourcePush(source, request.headers, request.query, request.raw, deps.clock.now());
   if (opened.kind === 'handshake') return opened;
   try {
     const outcome = await withTimeout(ingestPush(deps, {

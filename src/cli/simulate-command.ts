@@ -92,9 +92,10 @@ async function simulateSourcePush(name: string, values: { url: string; 'trace-id
   const source = loadConfig(process.env).sources.find((item) => item.name === name);
   if (!source) throw new ConfigError(`--source ${name}: no source of that name in RELAY_CONFIG`);
   const traceId = values['trace-id'] ?? randomUUID();
-  const body = values['body-file'] ? readFileSync(values['body-file'], 'utf8') : sampleSourceBody(source.idPath, traceId);
+  const body = values['body-file'] ? readFileSync(values['body-file'], 'utf8') : sampleSourceBody(source, traceId);
   const push = signSourcePush(source, body);
-  const target = `${values.url.replace(/\/+$/, '')}/api/hooks/${encodeURIComponent(name)}`;
+  const query = new URLSearchParams(push.query).toString();
+  const target = `${values.url.replace(/\/+$/, '')}/api/hooks/${encodeURIComponent(name)}${query ? `?${query}` : ''}`;
   if (values['dry-run']) {
     console.log(`POST ${target}\n${Object.entries(push.headers).map(([key, value]) => `${key}: ${value}`).join('\n')}\n\n${push.body}`);
     return 0;

@@ -52,8 +52,8 @@ export type WechatApp = Static<typeof WechatAppSchema>;
  */
 export const SourceSchema = Type.Object({
   name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
-  kind: Type.Union([Type.Literal('hmac'), Type.Literal('standard-webhooks'), Type.Literal('tencent-cloud'), Type.Literal('douyin')]),
-  /** Dotted path of the id in the JSON body; a number steps into an array, a string holding JSON is stepped into. */
+  kind: Type.Union([Type.Literal('wecom'), Type.Literal('douyin'), Type.Literal('tencent-cloud'), Type.Literal('aliyun-green'), Type.Literal('standard-webhooks'), Type.Literal('hmac')]),
+  /** Dotted path of the id in the JSON body, the form fields or the XML (for wecom, the decrypted one); a number steps into an array, a string holding JSON is stepped into. */
   idPath: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' }),
   /** hmac, standard-webhooks (`whsec_…`), douyin: the signing secret. */
   secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
@@ -63,7 +63,13 @@ export const SourceSchema = Type.Object({
   encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')])),
   /** hmac: text before the signature in the header, e.g. `sha256=`. */
   prefix: Type.Optional(Type.String({ maxLength: 32 })),
-  /** tencent-cloud: the callback seed (回调密钥). */
+  /** wecom: the app's callback Token, 43-character EncodingAESKey and the corp id (the receive id of its ciphertext). */
+  token: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  encodingAesKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{43}$' })),
+  corpId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })),
+  /** aliyun-green: the account uid that signs the checksum with the seed. */
+  uid: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** tencent-cloud, aliyun-green: the callback seed (回调密钥). */
   seed: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   /** Where a push without the id goes (each gets its own delivery); absent: stored and answered as unmatched. */
   destinations: Type.Optional(Type.Array(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s/?#]+' }), { minItems: 1, maxItems: 16 })),

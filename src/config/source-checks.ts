@@ -1,10 +1,13 @@
 import { checkDestination } from '../destination/destination-rules.ts';
 import { maskServerUri } from '../redaction/url-credentials.ts';
 import type { RelayConfig, Source } from './config-schema.ts';
+import { describeEncodingAesKeyProblem } from './encoding-aes-key-format.ts';
 import { ConfigError } from './env-variables.ts';
 
 /** The keys each kind needs, beyond name, kind and idPath. */
 const REQUIRED: Readonly<Record<Source['kind'], readonly (keyof Source)[]>> = {
+  'wecom': ['token', 'encodingAesKey', 'corpId'],
+  'aliyun-green': ['uid', 'seed'],
   'hmac': ['secret', 'header', 'algorithm', 'encoding'],
   'standard-webhooks': ['secret'],
   'tencent-cloud': ['seed'],
@@ -27,6 +30,8 @@ export function checkSources(config: RelayConfig): void {
     seen.add(source.name);
     const missing = REQUIRED[source.kind].filter((key) => source[key] === undefined);
     if (missing.length > 0) throw new ConfigError(`${where}: kind ${source.kind} needs ${missing.join(', ')}`);
+    const keyProblem = source.encodingAesKey === undefined ? undefined : describeEncodingAesKeyProblem(source.encodingAesKey);
+    if (keyProblem) throw new ConfigError(`${where}: encodingAesKey ${keyProblem}`);
     if (source.kind === 'standard-webhooks' && !/^whsec_[A-Za-z0-9+/=]+$/.test(source.secret ?? '')) throw new ConfigError(`${where}: a standard-webhooks secret is whsec_ followed by base64`);
     for (const destination of source.destinations ?? []) {
       const verdict = checkDestination(destination, rules);

@@ -20,7 +20,31 @@ const SOURCES = [
   { name: 'tcloud', kind: 'tencent-cloud', idPath: 'data.TaskId', seed: TENCENT_SEED },
   { name: 'douyin-app', kind: 'douyin', idPath: 'content.task_id', secret: DOUYIN_SECRET },
   { name: 'events', kind: 'standard-webhooks', idPath: 'data.result.0.job', secret: SW_SECRET },
+  // WeCom's official sample app; approvals are keyed by SpNo.
+  { name: 'wecom-app', kind: 'wecom', idPath: 'ApprovalInfo.SpNo', token: 'QDG6eK', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'wx5823bf96d3bd56c7' },
+  { name: 'aliyun', kind: 'aliyun-green', idPath: 'content.taskId', uid: '1234567890', seed: 'aliyun-seed' },
 ];
+
+/** WeCom's ciphertext built with openssl: random(16) ‖ length ‖ message ‖ corp id, padded to 32-byte blocks, AES-256-CBC. */
+function wecomPush(message: string, corpId = 'wx5823bf96d3bd56c7'): { query: string; body: string } {
+  const key = Buffer.from('jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C=', 'base64');
+  const text = Buffer.from(message);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(text.length);
+  const plain = Buffer.concat([randomBytes(16), length, text, Buffer.from(corpId)]);
+  const padding = 32 - (plain.length % 32);
+  const padded = Buffer.concat([plain, Buffer.alloc(padding, padding)]);
+  const encrypt = execFileSync('openssl', ['enc', '-aes-256-cbc', '-nopad', '-K', key.toString('hex'), '-iv', key.subarray(0, 16).toString('hex'), '-base64', '-A'], { input: padded }).toString('utf8').trim();
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = String(Math.floor(Math.random() * 1e9));
+  const signature = openssl(['-sha1'], Buffer.from(['QDG6eK', timestamp, nonce, encrypt].sort().join('')));
+  return {
+    query: new URLSearchParams({ msg_signature: signature, timestamp, nonce }).toString(),
+    body: `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
+  };
+}
+
+const aliyunForm = (content: string) => new URLSearchParams({ checksum: openssl(['-sha256'], Buffer.from(`1234567890aliyun-seed${content}`)), content }).toString();
 
 /** Signatures made by openssl, a second route that shares no code with the relay's check. */
 function openssl(args: string[], input: Buffer): string {
@@ -45,6 +69,21 @@ const bodies: Record<string, (id: string) => string> = {
   'events': (id) => JSON.stringify({ type: 'job.done', data: { result: [{ job: id }] } }),
 };
 
+/** What the provider sends, and what the registered server must receive byte for byte. */
+function pushFor(source: string, id: string): { path: string; body: string; headers: Record<string, string>; forwarded: string; contentType: string } {
+  if (source === 'wecom-app') {
+    const message = `<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[sys_approval_change]]></Event><ApprovalInfo><SpNo>${id}</SpNo><SpStatus>2</SpStatus></ApprovalInfo></xml>`;
+    const push = wecomPush(message);
+    return { path: `/api/hooks/wecom-app?${push.query}`, body: push.body, headers: { 'content-type': 'text/xml' }, forwarded: message, contentType: 'text/xml' };
+  }
+  if (source === 'aliyun') {
+    const form = aliyunForm(JSON.stringify({ taskId: id, results: [{ suggestion: 'block' }] }));
+    return { path: '/api/hooks/aliyun', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' }, forwarded: form, contentType: 'application/x-www-form-urlencoded' };
+  }
+  const body = bodies[source]!(id);
+  return { path: `/api/hooks/${source}`, body, headers: { 'content-type': 'application/json', ...signedPush(source, body) }, forwarded: body, contentType: 'application/json' };
+}
+
 describe('other providers through the same relay', { timeout: 60_000 }, () => {
   let relay: TestRelay;
   let business: BusinessServer;
@@ -66,21 +105,20 @@ describe('other providers through the same relay', { timeout: 60_000 }, () => {
     it(`${source}: a registered id's push is forwarded byte for byte, a repeat once, and an early one parked and adopted`, async () => {
       const id = `${source}-${randomBytes(4).toString('hex')}`;
       expect((await register(relay, { trace_id: id, server_uri: `${business.url}/hooks/${source}`, app_id: source })).status).toBe(201);
-      const body = bodies[source]!(id);
-      const headers = signedPush(source, body);
-      const answer = await hook(source, body, headers);
+      const push = pushFor(source, id);
+      const answer = await send('POST', `${relay.url}${push.path}`, push.body, push.headers);
       expect(answer.status).toBe(200);
       expect(answer.text).toBe('');
-      expect((await hook(source, body, headers)).status).toBe(200);
+      expect((await send('POST', `${relay.url}${push.path}`, push.body, push.headers)).status).toBe(200);
       await waitFor(async () => (await getTrace(relay, id, source)).body.status === 'delivered', { what: `${id} delivered` });
       const received = business.requests.filter((request) => request.headers['x-relay-trace-id'] === id);
       expect(received).toHaveLength(1);
-      expect(received[0]!.body.toString('utf8')).toBe(body);
-      expect(received[0]!.headers['content-type']).toBe('application/json');
+      expect(received[0]!.body.toString('utf8')).toBe(push.forwarded);
+      expect(received[0]!.headers['content-type']).toBe(push.contentType);
 
       const early = `${source}-early-${randomBytes(4).toString('hex')}`;
-      const earlyBody = bodies[source]!(early);
-      expect((await hook(source, earlyBody, signedPush(source, earlyBody))).status).toBe(200);
+      const earlyPush = pushFor(source, early);
+      expect((await send('POST', `${relay.url}${earlyPush.path}`, earlyPush.body, earlyPush.headers)).status).toBe(200);
       await register(relay, { trace_id: early, server_uri: `${business.url}/hooks/${source}`, app_id: source });
       await waitFor(async () => (await getTrace(relay, early, source)).body.status === 'delivered', { what: `${early} adopted and delivered` });
     });
@@ -95,6 +133,19 @@ describe('other providers through the same relay', { timeout: 60_000 }, () => {
     const old = new Date(Date.now() - 10 * 60_000);
     const stale = { 'webhook-id': 'msg_old', 'webhook-timestamp': String(Math.floor(old.getTime() / 1000)), 'webhook-signature': new Webhook(SW_SECRET).sign('msg_old', old, body) };
     expect((await hook('events', body, stale)).status).toBe(401);
+    expect(await countRows(relay.databaseUrl, 'relay_callbacks')).toBe(before);
+  });
+
+  it('answers WeCom\'s URL check with the official sample\'s echostr, and refuses a ciphertext made for another corp with 400', async () => {
+    const check = await send('GET', `${relay.url}/api/hooks/wecom-app?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=${encodeURIComponent('P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==')}`);
+    expect(check.text).toBe('1616140317555161061');
+    const before = await countRows(relay.databaseUrl, 'relay_callbacks');
+    const foreign = wecomPush('<xml><ApprovalInfo><SpNo>x</SpNo></ApprovalInfo></xml>', 'ww1234567890abcdef');
+    const refused = await send('POST', `${relay.url}/api/hooks/wecom-app?${foreign.query}`, foreign.body, { 'content-type': 'text/xml' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { code: 'APPID_MISMATCH' } });
+    const badChecksum = new URLSearchParams({ checksum: '0'.repeat(64), content: '{"taskId":"t"}' }).toString();
+    expect((await send('POST', `${relay.url}/api/hooks/aliyun`, badChecksum, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(401);
     expect(await countRows(relay.databaseUrl, 'relay_callbacks')).toBe(before);
   });
 

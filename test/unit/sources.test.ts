@@ -57,10 +57,12 @@ describe('simulate --source', () => {
       { name: 'b', kind: 'standard-webhooks', idPath: 'data.items.0.job', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
       { name: 'c', kind: 'tencent-cloud', idPath: 'data.TaskId', seed: 'seed' },
       { name: 'd', kind: 'douyin', idPath: 'content.task_id', secret: 'secret' },
+      { name: 'e', kind: 'wecom', idPath: 'ApprovalInfo.SpNo', token: 'QDG6eK', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'wx5823bf96d3bd56c7' },
+      { name: 'f', kind: 'aliyun-green', idPath: 'content.taskId', uid: '1234', seed: 'seed' },
     ] as const;
     for (const source of kinds) {
-      const push = signSourcePush(source as Source, sampleSourceBody(source.idPath, 'the-id'));
-      const opened = openSourcePush(source as Source, push.headers, Buffer.from(push.body), Date.now());
+      const push = signSourcePush(source as Source, sampleSourceBody(source, 'the-id'));
+      const opened = openSourcePush(source as Source, push.headers, push.query, Buffer.from(push.body), Date.now());
       expect(opened).toMatchObject({ kind: 'push', correlationId: 'the-id' });
     }
   });

@@ -3,6 +3,7 @@ import type { Source } from '../../config/config-schema.ts';
 import { RelayError } from '../../errors/relay-error.ts';
 import type { RouteTarget } from '../../model/route-target.ts';
 import { valueAtPath } from './id-path.ts';
+import { openAliyunPush, openWecomPush, type OpenedDocument, type Query } from './encrypted-and-form-kinds.ts';
 import { messageIdOf, verifySourcePush, type Headers } from './source-signature.ts';
 
 const MAX_ID_LENGTH = 128;
@@ -27,16 +28,17 @@ export interface SourceHandshake {
 }
 
 function eventOf(source: Source, document: Record<string, unknown>): string {
-  const named = [document.event, document.type, document.eventType].find((item) => typeof item === 'string' && item !== '');
+  const named = [document.event, document.type, document.eventType, document.Event, document.MsgType].find((item) => typeof item === 'string' && item !== '');
   return `${source.kind}/${String(named ?? 'push').slice(0, 96)}`;
 }
 
-/**
- * Verifies a source's push over its raw bytes, answers its handshake, and names the id a
- * business server registered (at `idPath`). A repeat is recognised by the id where there
- * is one, else by the kind's message id, else by the body's hash.
- */
-export function openSourcePush(source: Source, headers: Headers, raw: Buffer, nowMs: number): OpenedSourcePush | SourceHandshake {
+function headerText(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A JSON kind's push, once its signature over the raw bytes holds. */
+function openJsonPush(source: Source, headers: Headers, raw: Buffer, nowMs: number): OpenedDocument {
   verifySourcePush(source, headers, raw, nowMs);
   const text = raw.toString('utf8');
   let document: unknown;
@@ -46,7 +48,23 @@ export function openSourcePush(source: Source, headers: Headers, raw: Buffer, no
     throw new RelayError('INVALID_PUSH', `a ${source.kind} push must be JSON`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new RelayError('INVALID_PUSH', `a ${source.kind} push must be a JSON object`);
-  const fields = document as Record<string, unknown>;
+  return { document: document as Record<string, unknown>, text, contentType: headerText(headers, 'content-type') ?? 'application/json' };
+}
+
+function openDocument(source: Source, headers: Headers, query: Query, raw: Buffer, nowMs: number): OpenedDocument {
+  if (source.kind === 'wecom') return openWecomPush(source, query, raw);
+  if (source.kind === 'aliyun-green') return openAliyunPush(source, headerText(headers, 'content-type'), raw);
+  return openJsonPush(source, headers, raw, nowMs);
+}
+
+/**
+ * Verifies a source's push over its raw bytes (decrypting WeCom's), answers its handshake,
+ * and names the id a business server registered (at `idPath`). A repeat is recognised by the id where there
+ * is one, else by the kind's message id, else by the body's hash.
+ */
+export function openSourcePush(source: Source, headers: Headers, query: Query, raw: Buffer, nowMs: number): OpenedSourcePush | SourceHandshake {
+  const { document, text, contentType } = openDocument(source, headers, query, raw, nowMs);
+  const fields = document;
   if (source.kind === 'douyin' && fields.event === 'verify_webhook') {
     const content = fields.content as { challenge?: unknown } | undefined;
     return { kind: 'handshake', contentType: 'application/json', body: JSON.stringify({ challenge: content?.challenge ?? null }) };
@@ -55,10 +73,9 @@ export function openSourcePush(source: Source, headers: Headers, raw: Buffer, no
   // eslint-disable-next-line no-control-regex
   if (id !== undefined && (id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id))) throw new RelayError('INVALID_PUSH', `the id at ${source.idPath} is longer than ${MAX_ID_LENGTH} characters or holds control characters`);
   const fingerprint = createHash('sha256').update(raw).digest('hex');
-  const contentType = (Array.isArray(headers['content-type']) ? headers['content-type'][0] : headers['content-type']) ?? 'application/json';
   const base = { kind: 'push' as const, fingerprint, event: eventOf(source, fields), contentType, body: text };
   if (id !== undefined) return { ...base, correlationId: id, dedupeKey: `id:${id}`, routes: [] };
-  const messageId = messageIdOf(source, headers);
+  const messageId = messageIdOf(source, headers) ?? (typeof fields.MsgId === 'string' ? fields.MsgId : undefined);
   return {
     ...base,
     correlationId: null,
