@@ -5,9 +5,11 @@
 // BENCH_RELAY_DIRS (comma list of checkouts, default this one) runs each relay in
 // turn within every round, so a change is measured beside its baseline.
 // Two relay cases per round: `forward` (pushes for registered ids: stored, sent,
-// recorded) and `ingest` (pushes for ids nobody registered: stored and acknowledged).
+// recorded) and `ingest` (pushes for ids nobody registered: stored and acknowledged); a relay
+// that serves other providers also takes `hmac ingest`, the same pushes from an hmac source.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
@@ -50,6 +52,17 @@ interface CaseResult extends LoadResult {
 
 const pushBody = (prefix: string) => (index: number) =>
   `{"ToUserName":"gh_9df7d78a1234","FromUserName":"o4_t144jTUSEoxydysUA2E234_tc","CreateTime":1626959646,"MsgType":"event","Event":"wxa_media_check","appid":"wx8f16a5be77871234","trace_id":"${prefix}-${index}","version":2,"detail":[{"strategy":"content_model","errcode":0,"suggest":"pass","label":100,"prob":90}],"errcode":0,"errmsg":"ok","result":{"suggest":"pass","label":100}}`;
+
+/** An hmac source, as a provider that signs its webhooks would be configured. */
+const HMAC_SOURCE = { name: 'bench-hmac', kind: 'hmac', secret: 'bench-hmac-secret', header: 'x-signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=', idPath: 'trace_id' };
+const hmacHeaders = (body: string) => ({ 'x-signature': `sha256=${createHmac('sha256', HMAC_SOURCE.secret).update(body).digest('hex')}` });
+/** Checkouts from before sources existed would refuse the config key. */
+const servesSources = (relayDir: string) => existsSync(join(relayDir, 'src/providers/sources'));
+
+async function measureHmacIngest(server: ServerProcess, prefix: string): Promise<CaseResult> {
+  const load = await pushLoad(server.url, { connections: CONNECTIONS, durationS: DURATION_S, body: pushBody(prefix), path: `/api/hooks/${HMAC_SOURCE.name}`, headers: hmacHeaders });
+  return { ...load, forwardedPerSecond: 0, backlogAtEnd: 0, drainS: 0 };
+}
 
 /** Pushes are signed as WeChat signs them (plain mode), with the time of sending: the relay checks both. */
 const BENCH_TOKEN = 'bench-token';
@@ -110,7 +123,11 @@ async function runRound(backend: BenchBackend, round: number, sink: ServerProces
     // Seeding happens before the relay starts, outside every measured figure.
     const database = await seedRoundDatabase(backend, { dir, round: round * 10 + index, count: SEEDED_TRACES, serverUri: `${sink.url}/cb`, prefix: 'relay', relayBin: join(relayDir, 'bin/callback-relay.js') });
     try {
-      const relay = await startProcess(join(relayDir, 'bin/callback-relay.js'), ['start'], { DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0', WECHAT_TOKEN: BENCH_TOKEN });
+      const config = join(dir, 'relay-sources.json');
+      writeFileSync(config, JSON.stringify({ sources: [HMAC_SOURCE] }));
+      const relay = await startProcess(join(relayDir, 'bin/callback-relay.js'), ['start'], {
+        DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0', WECHAT_TOKEN: BENCH_TOKEN, ...(servesSources(relayDir) ? { RELAY_CONFIG: config } : {}),
+      });
       try {
         const pid = relay.child.pid!;
         const cpuBefore = cpuByThread(pid);
@@ -123,6 +140,7 @@ async function runRound(backend: BenchBackend, round: number, sink: ServerProces
         results[`${name} forward`]!.rssMb = relay.rssMb();
         // Pushes for ids nobody registered: stored (parked) and acknowledged, nothing to send.
         results[`${name} ingest`] = await measure(relay, sink, `unregistered-${round}-${index}`, false);
+        if (servesSources(relayDir)) results[`${name} hmac ingest`] = await measureHmacIngest(relay, `hmac-${round}-${index}`);
       } finally {
         await relay.stop();
       }
@@ -152,6 +170,10 @@ function summarise(rounds: Array<Record<string, CaseResult>>, relayDir: string):
     { name: `${name}: sustained forwarded/s ÷ bare node:http`, value: show(forwardedVsBare), goal: server ? '≥ 0.1' : '≥ 0.25', isMet: median(forwardedVsBare) >= (server ? 0.1 : 0.25) },
     { name: `${name}: sustained forwarded/s ÷ naive relay`, value: show(forwardedVsNaive), goal: '≥ 0.8 (stretch ≥ 1)', isMet: median(forwardedVsNaive) >= 0.8 },
     { name: `${name}: ingest p99 ÷ bare p99`, value: show(p99), goal: '≤ 4', isMet: median(p99) <= 4 },
+    ...(rounds.every((round) => round[`${name} hmac ingest`]) ? [(() => {
+      const hmac = ratio(pick(`${name} hmac ingest`, (r) => r.requestsPerSecond), pick(`${name} ingest`, (r) => r.requestsPerSecond));
+      return { name: `${name}: ingest from an hmac source ÷ WeChat plain-mode ingest`, value: show(hmac), goal: '≥ 0.9', isMet: median(hmac) >= 0.9 };
+    })()] : []),
     { name: `${name}: relay CPU ms per forwarded verdict, by thread`, value: cpuText, goal: '— (reported)', isMet: null },
     { name: `${name}: backlog when the forwarding load stopped (acked − forwarded)`, value: String(median(pick(`${name} forward`, (r) => r.backlogAtEnd))), goal: 'bounded', isMet: null },
     { name: `${name}: drain time after the forwarding load stopped`, value: `${round(median(pick(`${name} forward`, (r) => r.drainS)), 1)} s`, goal: '—', isMet: null },

@@ -10,7 +10,7 @@ export interface LoadResult {
 }
 
 /** Sends POST pushes at fixed concurrency for `durationS`, each with the next trace id. */
-export async function pushLoad(url: string, options: { connections: number; durationS: number; body: (index: number) => string; path?: string; query?: () => string }): Promise<LoadResult> {
+export async function pushLoad(url: string, options: { connections: number; durationS: number; body: (index: number) => string; path?: string; query?: () => string; headers?: (body: string) => Record<string, string> }): Promise<LoadResult> {
   let index = 0;
   const result = await autocannon({
     url,
@@ -21,7 +21,7 @@ export async function pushLoad(url: string, options: { connections: number; dura
       setupRequest: (request) => {
         const body = options.body(index);
         index += 1;
-        return { ...request, path: `${options.path ?? '/api/wechat'}${options.query ? `?${options.query()}` : ''}`, body, headers: { 'content-type': 'application/json' } };
+        return { ...request, path: `${options.path ?? '/api/wechat'}${options.query ? `?${options.query()}` : ''}`, body, headers: { 'content-type': 'application/json', ...options.headers?.(body) } };
       },
     }],
   });
