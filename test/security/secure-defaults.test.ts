@@ -165,7 +165,8 @@ describe.concurrent('the start stops on a misspelt RELAY_CONFIG key, at any leve
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cases: Array<[string, object, RegExp]> = [
     ['app', { app: [] }, /top level of RELAY_CONFIG has unknown key\(s\) "app" \(did you mean "apps"\?\).*known keys here are .*apps/],
-    ['sources', { sources: [] }, /"sources"/],
+    ['source', { source: [] }, /unknown key\(s\) "source" \(did you mean "sources"\?\)/],
+    ['sources[0].secrte', { sources: [{ name: 'shop', kind: 'hmac', idPath: 'id', secrte: 'x' }] }, /sources\[0\]" has unknown key\(s\) "secrte".*known keys here are .*secret/],
     ['bogus', { bogus: 1 }, /"bogus"/],
     ['apps[0].tokn', { apps: [{ appId: 'wx1', tokn: 'x' }] }, /apps\[0\]" has unknown key\(s\) "tokn" \(did you mean "token"\?\)/],
     ['scopedApiKeys[0].appIDs', { scopedApiKeys: [{ id: 'k', key: 'a-key-of-16-chars', appIDs: ['x'] }] }, /scopedApiKeys\[0\]" has unknown key\(s\) "appIDs"/],
