@@ -202,8 +202,12 @@ export class TokenKeeper {
       }
       const now = clock.now();
       const held = { token: answer.token, expiresAt: now + answer.expiresInS * 1000, fetchedAt: now };
-      await store.saveAccessToken(appId, this.#options.owner, { token: held.token, expiresAt: held.expiresAt, forced }, now);
+      // Held before it is stored: a database that fails now must not cost the token WeChat just gave.
       this.#replace(appId, held);
+      await store.saveAccessToken(appId, this.#options.owner, { token: held.token, expiresAt: held.expiresAt, forced }, now).catch((error: unknown) => {
+        // The message only: a driver's error can carry the statement, and this one holds the token.
+        this.#deps.logger.warn({ app_id: appId, error: (error as Error).message }, 'access_token renewed but not stored; other instances renew their own when theirs runs out');
+      });
       this.#failures.delete(appId);
       this.#deps.metrics.tokenRenewals.inc({ app_id: appId, outcome: forced ? 'forced' : 'renewed' });
       this.#deps.logger.info({ app_id: appId, expires_in_s: answer.expiresInS, forced: forced !== undefined }, 'access_token renewed');

@@ -157,6 +157,10 @@ describe('other providers through the same relay', { timeout: 60_000 }, () => {
     const notJson = 'a=1&b=2';
     expect((await hook('shop', notJson, signedPush('shop', notJson))).body).toMatchObject({ error: { code: 'INVALID_PUSH' } });
     expect((await hook('nobody', '{}', {})).status).toBe(404);
+    const huge = JSON.stringify({ order: { id: 'huge' }, padding: 'x'.repeat(1_100_000) });
+    const tooLarge = await hook('shop', huge, { 'x-shop-signature': hmacHex(huge) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
     expect(await countRows(relay.databaseUrl, 'relay_callbacks')).toBe(before);
   });
 });

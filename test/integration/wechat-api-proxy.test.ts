@@ -88,6 +88,19 @@ describe('WeChat\'s server API through the relay', { timeout: 60_000 }, () => {
     expect(await countRows(relay.databaseUrl, 'relay_traces')).toBe(traces);
   });
 
+  it('refuses a bad x-relay-timeout-s, the header on another API and a path that climbs out, before WeChat is called', async () => {
+    const calls = [...fake.counters.calls.values()].reduce((sum, count) => sum + count, 0);
+    const traces = await countRows(relay.databaseUrl, 'relay_traces');
+    const badTimeout = await call(relay, 'wxa/media_check_async', mediaCheck, { 'x-relay-server-uri': `${business.url}/wx`, 'x-relay-timeout-s': 'soon' });
+    expect(badTimeout.status).toBe(400);
+    expect(badTimeout.body).toMatchObject({ error: { code: 'INVALID_FIELD' } });
+    const elsewhere = await call(relay, 'wxa/msg_sec_check', textCheck('x'), { 'x-relay-server-uri': `${business.url}/wx` });
+    expect(elsewhere.body).toMatchObject({ error: { code: 'INVALID_REQUEST' } });
+    expect((await call(relay, 'wxa/..%2Fcgi-bin%2Ftoken', '{}')).status).toBe(404);
+    expect([...fake.counters.calls.values()].reduce((sum, count) => sum + count, 0)).toBe(calls);
+    expect(await countRows(relay.databaseUrl, 'relay_traces')).toBe(traces);
+  });
+
   it('passes a binary answer back byte for byte with its content type', async () => {
     const body = JSON.stringify({ scene: 'a=1', width: 280 });
     const viaRelay = await request(`${relay.url}/wxapi/wxa/getwxacodeunlimit`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IngestDeps } from '../../callback/ingest-push.ts';
 import { receiveSourcePush } from '../../callback/receive-source-push.ts';
 import type { Source } from '../../config/config-schema.ts';
-import { RelayError, isRelayError } from '../../errors/relay-error.ts';
+import { RelayError } from '../../errors/relay-error.ts';
+import { takeRawPushes } from '../raw-push-intake.ts';
 import { errorResponses } from '../openapi/error-responses.ts';
 import { wecomEchostr, type Query } from '../../providers/sources/encrypted-and-form-kinds.ts';
 
@@ -35,15 +36,7 @@ export async function registerHookRoutes(app: FastifyInstance, options: HookRout
   const byName = new Map(options.sources.map((source) => [source.name, source]));
   await app.register(async (scope) => {
     // The signature covers the exact bytes: nothing may parse them first.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body));
-    scope.addHook('onError', async (request, _reply, error) => {
-      if (isRelayError(error) && error.statusCode >= 500) return;
-      const code = isRelayError(error) ? error.code : 'INVALID_REQUEST';
-      options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
-      options.ingest.metrics.pushesRefused.inc({ code });
-      request.log.warn({ app_id: (request.params as { name?: string }).name ?? null, code, reason: error.message }, 'push refused');
-    });
+    takeRawPushes(scope, { bodyLimitBytes: options.bodyLimitBytes, metrics: options.ingest.metrics, appIdOf: (request) => (request.params as { name?: string }).name ?? null });
     // WeCom checks the URL with a GET carrying an encrypted echostr; no other kind has a GET.
     scope.get('/api/hooks/:name', { schema: hookGetDocs }, async (request: HookRequest, reply) => {
       const source = byName.get(request.params.name);

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IngestDeps } from '../../callback/ingest-push.ts';
 import { receiveWechatPush } from '../../callback/receive-wechat-push.ts';
-import { RelayError, isRelayError } from '../../errors/relay-error.ts';
+import { RelayError } from '../../errors/relay-error.ts';
 import { StaleTimestampError } from '../../providers/wechat/open-push.ts';
 import { isLoopbackClient, type ProxyTrust } from '../client-address.ts';
+import { takeRawPushes } from '../raw-push-intake.ts';
 import { isUrlSignatureValid } from '../../providers/wechat/signature.ts';
 import type { WechatApps } from '../../providers/wechat/wechat-apps.ts';
 
@@ -31,17 +32,12 @@ type WechatRequest = FastifyRequest<{ Params: { appid?: string }; Querystring: W
 export async function registerWechatRoutes(app: FastifyInstance, options: WechatRouteOptions): Promise<void> {
   await app.register(async (scope) => {
     // WeChat's Content-Type does not say JSON or XML reliably: take raw bytes, sniff later.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body));
-    scope.addHook('onError', async (request, _reply, error) => {
-      if (isRelayError(error) && error.statusCode >= 500) return;
-      const code = isRelayError(error) ? error.code : 'INVALID_REQUEST';
-      options.ingest.metrics.pushes.inc({ outcome: 'rejected' });
-      options.ingest.metrics.pushesRefused.inc({ code });
-      // WeChat never shows our answer to anyone: a refused push is visible only here (e.g. a format or mode switched in the console).
-      const params = request.params as { appid?: string } | undefined;
-      const skew = error instanceof StaleTimestampError ? { timestamp_skew_s: error.skewS } : {};
-      request.log.warn({ app_id: params?.appid ?? null, code, reason: error.message, ...skew }, 'push refused');
+    // A refused push is visible only in the log (e.g. a format or mode switched in the console).
+    takeRawPushes(scope, {
+      bodyLimitBytes: options.bodyLimitBytes,
+      metrics: options.ingest.metrics,
+      appIdOf: (request) => (request.params as { appid?: string } | undefined)?.appid ?? null,
+      detailOf: (error) => (error instanceof StaleTimestampError ? { timestamp_skew_s: error.skewS } : {}),
     });
     for (const path of ['/api/wechat', '/api/wechat/:appid']) {
       scope.get(path, (request: WechatRequest, reply) => verifyUrl(options, request, reply));
