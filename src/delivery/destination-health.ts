@@ -1,4 +1,5 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhenResult, type CircuitBreakerPolicy } from 'cockatiel';
+import { LRUCache } from 'lru-cache';
 import { AttemptOutcome } from '../model/delivery-status.ts';
 import type { SendResult } from './http-sender.ts';
 
@@ -62,6 +63,8 @@ const NAMES: Record<number, CircuitStateName> = {
 export class DestinationHealth {
   readonly #options: DestinationHealthOptions;
   readonly #origins = new Map<string, Origin>();
+  /** Each destination's origin, parsed once rather than on every send (and every wait for a slot). */
+  readonly #originOfUrl = new LRUCache<string, string>({ max: 4096 });
   readonly #now: () => number;
 
   constructor(options: DestinationHealthOptions, now: () => number = Date.now) {
@@ -71,8 +74,7 @@ export class DestinationHealth {
 
   /** Takes a slot for `url`'s origin, or says when to come back. */
   enter(url: string): Gate {
-    const key = originOf(url);
-    const origin = this.#origin(key);
+    const origin = this.#origin(this.#originKey(url));
     const now = this.#now();
     const probeAt = origin.openedAt === null ? null : origin.openedAt + this.#options.breakerCooldownMs;
     if (origin.breaker?.state === CircuitState.Open && probeAt !== null && now < probeAt) {
@@ -112,7 +114,7 @@ export class DestinationHealth {
    */
   async enterWaiting(url: string, maxWaitMs: number): Promise<Gate> {
     const giveUpAt = this.#now() + maxWaitMs;
-    const origin = this.#origin(originOf(url));
+    const origin = this.#origin(this.#originKey(url));
     let gate = this.enter(url);
     // A freed slot may be taken by a send that did not wait before this one wakes: then wait again.
     while (!gate.isOpen && gate.reason === 'origin_busy' && this.#now() < giveUpAt) {
@@ -158,6 +160,15 @@ export class DestinationHealth {
     if (result.outcome === AttemptOutcome.refused) return result;
     origin.failures = isServerFailure(result) ? origin.failures + 1 : 0;
     return result;
+  }
+
+  #originKey(url: string): string {
+    let key = this.#originOfUrl.get(url);
+    if (key === undefined) {
+      key = originOf(url);
+      this.#originOfUrl.set(url, key);
+    }
+    return key;
   }
 
   #origin(key: string): Origin {

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import { refusalForAddress } from '../destination/address-policy.ts';
-import { bareHost, checkDestination, type DestinationRules } from '../destination/destination-rules.ts';
+import { bareHost, checkDestination, type DestinationRules, type DestinationVerdict } from '../destination/destination-rules.ts';
 import { createGuardedLookup, DestinationRefusedError, isDestinationRefused, type LookupFunction } from '../destination/guarded-lookup.ts';
 import { AttemptOutcome } from '../model/delivery-status.ts';
 import type { ForwardRequest } from './forward-request.ts';
@@ -52,6 +53,11 @@ export class HttpSender {
   readonly #timeoutMs: number;
   readonly #excerptBytes: number;
   readonly #rules: DestinationRules;
+  /**
+   * The URL rules' verdict per destination: a pure function of the URL and this
+   * sender's fixed rules, so it is worked out once, not parsed again on every send.
+   */
+  readonly #verdicts = new LRUCache<string, DestinationVerdict>({ max: 4096 });
 
   constructor(options: HttpSenderOptions, dispatcher?: Dispatcher) {
     this.#timeoutMs = options.attemptTimeoutMs;
@@ -68,7 +74,7 @@ export class HttpSender {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     // Rules may have tightened since registration: check again before every send.
-    const verdict = checkDestination(forward.url, this.#rules);
+    const verdict = this.#verdictFor(forward.url);
     if (!verdict.isAllowed) return refused(`destination refused: ${verdict.reason}`, elapsed());
     try {
       const response = await request(forward.url, {
@@ -101,6 +107,15 @@ export class HttpSender {
         responseExcerpt: null,
       };
     }
+  }
+
+  #verdictFor(url: string): DestinationVerdict {
+    let verdict = this.#verdicts.get(url);
+    if (!verdict) {
+      verdict = checkDestination(url, this.#rules);
+      this.#verdicts.set(url, verdict);
+    }
+    return verdict;
   }
 
   /** Keeps the first bytes of a response and drops the rest without buffering it. */

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createRelayLogger } from '../../src/app/relay-logger.ts';
+import { censorSecrets, createRelayLogger } from '../../src/app/relay-logger.ts';
 
 describe('log redaction', () => {
   it('never writes tokens, AES keys, API keys, signing secrets or tunnel keys', () => {
@@ -25,5 +25,20 @@ describe('log redaction', () => {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('wx1');
+  });
+
+  it('censors a secret key at the top of a line and in an error, and leaves the caller\'s object as it was', () => {
+    const app = { appId: 'wx1', appSecret: 'app-secret-1' };
+    const error = Object.assign(new Error('stable_token failed'), { access_token: 'access-token-1' });
+    const line = censorSecrets({ token: 'top-secret-1', app, err: error, trace_id: 't-1' });
+    expect(JSON.stringify(line)).not.toMatch(/top-secret-1|app-secret-1|access-token-1/);
+    expect(line).toMatchObject({ trace_id: 't-1', app: { appId: 'wx1' }, err: { message: 'stable_token failed' } });
+    expect(app.appSecret).toBe('app-secret-1');
+    expect(error.access_token).toBe('access-token-1');
+  });
+
+  it('passes a line without secrets through as it is, uncopied', () => {
+    const fields = { trace_id: 't-1', app_id: 'wx1', attempt: 1, outcome: 'delivered', detail: { status: 200 } };
+    expect(censorSecrets(fields)).toBe(fields);
   });
 });
