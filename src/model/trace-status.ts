@@ -32,14 +32,22 @@ const ALLOWED: Readonly<Record<TraceStatus, readonly TraceStatus[]>> = {
   // A callback after the deadline is still forwarded (flagged late).
   timed_out: ['delivering'],
   delivering: ['delivered', 'failed'],
-  // Replays start a new delivery from a finished trace.
-  delivered: ['delivering'],
-  failed: ['delivering'],
+  // Replays, and a source's further pushes under one id, start a new delivery from a finished trace;
+  // with several deliveries, the trace follows the one that finished last.
+  delivered: ['delivering', 'failed'],
+  failed: ['delivering', 'delivered'],
 };
 
 export function canTransition(from: TraceStatus, to: TraceStatus): boolean {
   return ALLOWED[from].includes(to);
 }
+
+/**
+ * Statuses a callback's delivery, finishing, never moves a trace from: a trace with a
+ * delivery is past them. From any other (delivering; delivered or failed by another
+ * delivery that finished first) it follows the delivery that finished last.
+ */
+export const TRACE_STATUSES_NO_DELIVERY_FINISHES: readonly TraceStatus[] = [TraceStatus.pending, TraceStatus.timedOut];
 
 /** Statuses from which an arriving callback starts a delivery. */
 export const STATUSES_ACCEPTING_CALLBACK: readonly TraceStatus[] = [TraceStatus.pending, TraceStatus.timedOut];

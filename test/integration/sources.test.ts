@@ -124,6 +124,38 @@ describe('other providers through the same relay', { timeout: 60_000 }, () => {
     });
   }
 
+  it('forwards each of several pushes under one id (a WeCom approval\'s changes) once, a re-encrypted repeat not again, and adopts several early ones', async () => {
+    const approval = (id: string, status: number) => `<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[sys_approval_change]]></Event><ApprovalInfo><SpNo>${id}</SpNo><SpStatus>${status}</SpStatus></ApprovalInfo></xml>`;
+    const pushWecom = async (message: string) => {
+      const push = wecomPush(message);
+      expect((await send('POST', `${relay.url}/api/hooks/wecom-app?${push.query}`, push.body, { 'content-type': 'text/xml' })).status).toBe(200);
+    };
+    const receivedFor = (id: string) => business.requests.filter((request) => request.headers['x-relay-trace-id'] === id).map((request) => request.body.toString('utf8'));
+
+    const spNo = `sp-${randomBytes(4).toString('hex')}`;
+    await register(relay, { trace_id: spNo, server_uri: `${business.url}/hooks/wecom`, app_id: 'wecom-app' });
+    await pushWecom(approval(spNo, 1));
+    await waitFor(async () => receivedFor(spNo).length === 1, { what: `${spNo}: the first change forwarded` });
+    await pushWecom(approval(spNo, 2));
+    // WeCom encrypts afresh when it retries: still the same push.
+    await pushWecom(approval(spNo, 2));
+    await waitFor(async () => (await getTrace(relay, spNo, 'wecom-app')).body.status === 'delivered' && receivedFor(spNo).length === 2, { what: `${spNo}: both changes delivered` });
+    expect(receivedFor(spNo).sort()).toEqual([approval(spNo, 1), approval(spNo, 2)].sort());
+    const trace = (await getTrace(relay, spNo, 'wecom-app')).body as { deliveries: unknown[] };
+    expect(trace.deliveries).toHaveLength(2);
+
+    const early = `order-${randomBytes(4).toString('hex')}`;
+    const paid = JSON.stringify({ order: { id: early, state: 'paid' } });
+    const shipped = JSON.stringify({ order: { id: early, state: 'shipped' } });
+    for (const body of [paid, shipped]) expect((await hook('shop', body, { 'x-shop-signature': hmacHex(body) })).status).toBe(200);
+    await register(relay, { trace_id: early, server_uri: `${business.url}/hooks/shop`, app_id: 'shop' });
+    await waitFor(async () => receivedFor(early).length === 2, { what: `${early}: both early pushes adopted and forwarded` });
+    expect(receivedFor(early).sort()).toEqual([paid, shipped].sort());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receivedFor(spNo)).toHaveLength(2);
+    expect(receivedFor(early)).toHaveLength(2);
+  });
+
   it('refuses a wrong or missing signature and a stale Standard Webhooks timestamp with 401, storing nothing', async () => {
     const before = await countRows(relay.databaseUrl, 'relay_callbacks');
     const body = bodies.shop!('forged');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/open-store.ts';
 import { selectTracesByIds, selectExpiredParked, selectParkedFor, selectParkedPage } from '../../src/storage/kysely/parked-callbacks.ts';
 import { selectDueWithStatus, selectNextDue } from '../../src/storage/kysely/claim-deliveries.ts';
-import { selectLeases } from '../../src/storage/kysely/complete-attempt.ts';
+import { markTracesDelivered, selectLeases } from '../../src/storage/kysely/complete-attempt.ts';
 import { selectOverdue } from '../../src/storage/kysely/expire-overdue.ts';
 import { selectRetiredTraces } from '../../src/storage/kysely/purge-retired.ts';
 import { ingestBatchQuery } from '../../src/storage/postgres/ingest-in-one-statement.ts';
@@ -130,6 +130,13 @@ describe(`query plans on ${currentBackend()}`, () => {
           now: NOW, parkedUntil: NOW + 60_000, lease: undefined, callbackId: `cb-new-${i}`, deliveryId: `dv-new-${i}`,
         })), !traits.groupsCommits).compile(),
         index: /relay_traces_trace_id_ix/,
+      },
+      // PostgreSQL records a delivered batch in one statement (below).
+      {
+        name: 'a completion batch marks its traces delivered',
+        query: () => markTracesDelivered(db, Array.from({ length: 32 }, (_, i) => `tr-${String(i).padStart(6, '0')}`), NOW).compile(),
+        index: BY_PRIMARY_KEY('relay_traces'),
+        byKeyOnly: ['relay_traces'],
       },
       {
         name: 'a batch of pushes moves its waiting traces',

@@ -59,8 +59,10 @@ function openDocument(source: Source, headers: Headers, query: Query, raw: Buffe
 
 /**
  * Verifies a source's push over its raw bytes (decrypting WeCom's), answers its handshake,
- * and names the id a business server registered (at `idPath`). A repeat is recognised by the id where there
- * is one, else by the kind's message id, else by the body's hash.
+ * and names the id a business server registered (at `idPath`). A repeat is recognised by
+ * the kind's message id where it has one, else by the hash of the push as opened (the
+ * decrypted document for WeCom, whose retries may be encrypted afresh): one id may carry
+ * several pushes (each change of a WeCom approval comes under its SpNo), each forwarded.
  */
 export function openSourcePush(source: Source, headers: Headers, query: Query, raw: Buffer, nowMs: number): OpenedSourcePush | SourceHandshake {
   const { document, text, contentType } = openDocument(source, headers, query, raw, nowMs);
@@ -72,14 +74,10 @@ export function openSourcePush(source: Source, headers: Headers, query: Query, r
   const id = valueAtPath(document, source.idPath);
   // eslint-disable-next-line no-control-regex
   if (id !== undefined && (id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id))) throw new RelayError('INVALID_PUSH', `the id at ${source.idPath} is longer than ${MAX_ID_LENGTH} characters or holds control characters`);
-  const fingerprint = createHash('sha256').update(raw).digest('hex');
-  const base = { kind: 'push' as const, fingerprint, event: eventOf(source, fields), contentType, body: text };
-  if (id !== undefined) return { ...base, correlationId: id, dedupeKey: `id:${id}`, routes: [] };
+  const fingerprint = createHash('sha256').update(text).digest('hex');
   const messageId = messageIdOf(source, headers) ?? (typeof fields.MsgId === 'string' ? fields.MsgId : undefined);
-  return {
-    ...base,
-    correlationId: null,
-    dedupeKey: messageId && messageId.length <= MAX_ID_LENGTH ? `msg:${messageId}` : `sha256:${fingerprint}`,
-    routes: (source.destinations ?? []).map((destination) => ({ route: source.name, destination })),
-  };
+  const dedupeKey = messageId && messageId.length <= MAX_ID_LENGTH ? `msg:${messageId}` : `sha256:${fingerprint}`;
+  const base = { kind: 'push' as const, fingerprint, dedupeKey, event: eventOf(source, fields), contentType, body: text };
+  if (id !== undefined) return { ...base, correlationId: id, routes: [] };
+  return { ...base, correlationId: null, routes: (source.destinations ?? []).map((destination) => ({ route: source.name, destination })) };
 }

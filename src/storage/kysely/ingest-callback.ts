@@ -4,22 +4,23 @@ import { IngestOutcome, type IncomingCallback, type IngestLease, type IngestResu
 import { CallbackState } from '../../model/callback-state.ts';
 import { STATUSES_ACCEPTING_CALLBACK } from '../../model/trace-status.ts';
 import { selectTrace } from './trace-lookup.ts';
-import { startCallbackDelivery } from './start-delivery.ts';
+import { startCallbackDelivery, startFollowUpDelivery } from './start-delivery.ts';
 import { startRouteDeliveries } from './start-route-deliveries.ts';
 import { insertIgnoring, type Db } from './store-context.ts';
 import { affectedRows, QueryTemplate } from './query-template.ts';
 
 function initialState(input: IncomingCallback, trace: TraceRecord | undefined): CallbackState {
   if (input.correlationId === null) return input.routes && input.routes.length > 0 ? CallbackState.routed : CallbackState.unrouted;
-  if (!trace) return CallbackState.parked;
-  // The trace already has another callback (only possible with a non-trace dedupe key).
-  return STATUSES_ACCEPTING_CALLBACK.includes(trace.status) ? CallbackState.matched : CallbackState.conflict;
+  return trace ? CallbackState.matched : CallbackState.parked;
 }
 
 /**
  * Stores a push exactly once per (app, dedupe key). A repeat with the same
  * fingerprint only bumps a counter; one with another fingerprint is kept as a
- * conflict on the trace and never forwarded.
+ * conflict on the trace and never forwarded. A push with a dedupe key of its own
+ * for a trace that has had its push (a provider's further push under one id, told
+ * apart by its message id or body) is forwarded as well: see startFollowUpDelivery.
+ * WeChat's pushes are keyed by the trace id itself, so theirs never are.
  */
 export async function ingestCallback(db: Db, traits: DialectTraits, input: IncomingCallback, now: number, parkedUntil: number, lease?: IngestLease): Promise<IngestResult> {
   const result = await storeCallback(db, traits, input, now, parkedUntil, lease);
@@ -50,13 +51,10 @@ async function storeCallback(db: Db, traits: DialectTraits, input: IncomingCallb
     await startRouteDeliveries(db, row, input.routes ?? [], now);
     return IngestOutcome.routed;
   }
-  if (state === CallbackState.parked) return IngestOutcome.parked;
-  if (state === CallbackState.conflict || !trace) return noteConflict(db, trace, IngestOutcome.conflict);
-  const { started, isLate, claim } = await startCallbackDelivery(db, trace, row, now, lease);
-  if (!started) {
-    await db.updateTable('relay_callbacks').set({ state: CallbackState.conflict }).where('id', '=', id).execute();
-    return noteConflict(db, trace, IngestOutcome.conflict);
-  }
+  if (state === CallbackState.parked || !trace) return IngestOutcome.parked;
+  const first = STATUSES_ACCEPTING_CALLBACK.includes(trace.status) ? await startCallbackDelivery(db, trace, row, now, lease) : undefined;
+  // Not the trace's first push, or another push became its first since it was read.
+  const { isLate, claim } = first?.started ? first : await startFollowUpDelivery(db, trace, row, now, lease);
   return { outcome: isLate ? IngestOutcome.late : IngestOutcome.forwarded, claim };
 }
 

@@ -1,13 +1,14 @@
 import { type AdoptPage, type ParkedCursor, type TraceRecord } from '../relay-store.ts';
 import { CallbackState } from '../../model/callback-state.ts';
-import { STATUSES_ACCEPTING_CALLBACK } from '../../model/trace-status.ts';
+import { STATUSES_ACCEPTING_CALLBACK, TraceStatus } from '../../model/trace-status.ts';
 import { num, toTraceRecord } from './row-mappers.ts';
 import { selectTrace } from './trace-lookup.ts';
-import { startCallbackDelivery } from './start-delivery.ts';
+import { startCallbackDelivery, startFollowUpDelivery } from './start-delivery.ts';
 import type { Db } from './store-context.ts';
 
 /**
- * The oldest parked push for one trace still inside its grace window, or undefined.
+ * The parked pushes for one trace still inside their grace window, oldest first
+ * (one for a WeChat trace; a source may push several changes under one id).
  *
  * Every column of the WHERE is in `relay_callbacks_parked_lookup_ix` (0006), so
  * each planner seeks on (app_id, correlation_id, state, parked_until) whether or
@@ -23,14 +24,23 @@ export function selectParkedFor(db: Db, appId: string, traceId: string, now: num
     .where('state', '=', CallbackState.parked)
     .where('parked_until', '>=', now)
     .orderBy('received_at')
-    .limit(1);
+    .limit(MAX_ADOPTED_PER_TRACE);
 }
 
-/** Hands the trace's parked push, if any, to it. True when a delivery started. */
+/** The most parked pushes one registration adopts; past it, the adoption pass takes the rest. */
+const MAX_ADOPTED_PER_TRACE = 50;
+
+/**
+ * Hands the trace's parked pushes, if any, to it in arrival order: the first as its
+ * push, any later one as a further push (startFollowUpDelivery). True when a delivery started.
+ */
 export async function adoptParkedForTrace(db: Db, trace: TraceRecord, now: number): Promise<boolean> {
-  const parked = await selectParkedFor(db, trace.appId, trace.traceId, now).executeTakeFirst();
-  if (!parked) return false;
-  return (await startCallbackDelivery(db, trace, parked, now)).started;
+  const parked = await selectParkedFor(db, trace.appId, trace.traceId, now).execute();
+  if (parked.length === 0) return false;
+  const [first, ...later] = parked;
+  let { started } = await startCallbackDelivery(db, trace, { ...first!, state: CallbackState.parked }, now);
+  for (const callback of later) started = (await startFollowUpDelivery(db, trace, { ...callback, state: CallbackState.parked }, now)).started || started;
+  return started;
 }
 
 /** As adoptParkedForTrace, found by the trace's key (a hint from the hot index). */
@@ -57,16 +67,18 @@ export async function adoptParkedPage(db: Db, from: ParkedCursor | null, limit: 
   const keyed = page.filter((row): row is typeof row & { correlation_id: string } => row.correlation_id !== null);
   if (keyed.length === 0) return { adopted: 0, next };
   const traces = await selectTracesByIds(db, keyed.map((row) => row.correlation_id)).execute();
-  const accepting = traces.filter((row) => (STATUSES_ACCEPTING_CALLBACK as readonly string[]).includes(row.status));
-  const byKey = new Map(accepting.map((row) => [traceKey(row.app_id, row.trace_id), toTraceRecord(row)]));
+  const byKey = new Map(traces.map((row) => [traceKey(row.app_id, row.trace_id), toTraceRecord(row)]));
   let adopted = 0;
   for (const callback of keyed) {
-    const key = traceKey(callback.app_id, callback.correlation_id);
-    const trace = byKey.get(key);
+    const trace = byKey.get(traceKey(callback.app_id, callback.correlation_id));
     if (!trace) continue;
-    // One push per trace: a second parked push for it stays parked (the trace has its verdict).
-    byKey.delete(key);
-    if ((await startCallbackDelivery(db, trace, callback, now)).started) adopted += 1;
+    const parked = { ...callback, state: CallbackState.parked };
+    const first = STATUSES_ACCEPTING_CALLBACK.includes(trace.status) ? await startCallbackDelivery(db, trace, parked, now) : undefined;
+    // A parked push for a trace that has had its push is a further one (only a source sends those).
+    const { started } = first?.started ? first : await startFollowUpDelivery(db, trace, parked, now);
+    if (!started) continue;
+    trace.status = TraceStatus.delivering;
+    adopted += 1;
   }
   return { adopted, next };
 }

@@ -3,7 +3,7 @@ import type { AttemptCompletion } from '../relay-store.ts';
 import { newRowId } from '../row-id.ts';
 import { MAX_ERROR_CHARS } from '../kysely/complete-attempt.ts';
 import { DeliveryKind, DeliveryStatus } from '../../model/delivery-status.ts';
-import { TraceStatus } from '../../model/trace-status.ts';
+import { TRACE_STATUSES_NO_DELIVERY_FINISHES, TraceStatus } from '../../model/trace-status.ts';
 
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
@@ -25,6 +25,9 @@ const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
  * traces are taken in id order.
  *   $1 … $12 the attempts' columns as arrays, $13 now.
  */
+/** The statuses a callback's delivery never finishes a trace from (see completeAttempts' finishTraces). */
+const NOT_FINISHING = TRACE_STATUSES_NO_DELIVERY_FINISHES.map(literal).join(', ');
+
 const SQL = `with i as (
   select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::boolean[])
     with ordinality as i(delivery_id, trace_pk, attempt_no, lease_owner, attempt_id, started_at, duration_ms, http_status, outcome, error_message, response_excerpt, decides_trace, n)
@@ -46,7 +49,7 @@ const SQL = `with i as (
   cross join lateral (select t.id, t.status from relay_traces t where t.id = x.trace_pk for update of t) t
 ), finished as (
   update relay_traces t set status = ${literal(TraceStatus.delivered)}, error = null, updated_at = $13::bigint
-  from deciding where t.id = deciding.id and deciding.status = ${literal(TraceStatus.delivering)}
+  from deciding where t.id = deciding.id and deciding.status not in (${NOT_FINISHING})
 )
 select id from done`;
 
