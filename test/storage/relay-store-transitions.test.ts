@@ -245,6 +245,11 @@ describe(`RelayStore transitions on ${currentBackend()}`, () => {
     const claims = (await store.claimDueDeliveries('many', now + 6, LEASE, 1000)).filter((claim) => claim.traceId?.startsWith('many-'));
     expect(claims.map((claim) => claim.body).sort()).toEqual([1, 2, 3].map((n) => change('many-2', n).body).concat([1, 2].map((n) => change('many-1', n).body)).sort());
     expect((await store.countBacklog()).parkedCallbacks).toBe(parkedBefore);
+    // More early pushes than one page of the adoption: the registration takes them all (SQLite has no pass to take the rest).
+    for (let n = 1; n <= 60; n += 1) expect(await store.ingestCallback(change('many-4', n), now + n, now + 60_000)).toBe('parked');
+    await store.register({ appId: 'app', traceId: 'many-4', serverUri: 'http://127.0.0.1:1/many', deadlineAt: now + 60_000 }, now + 61);
+    expect((await store.getTrace('app', 'many-4'))!.deliveries).toHaveLength(60);
+    expect((await store.countBacklog()).parkedCallbacks).toBe(parkedBefore);
     // Its status follows the delivery that finished last.
     const [one, two] = claims.filter((claim) => claim.traceId === 'many-1');
     expect(await store.completeAttempt(one!, ok, { kind: 'delivered' }, now + 7)).toBe(true);

@@ -27,20 +27,29 @@ export function selectParkedFor(db: Db, appId: string, traceId: string, now: num
     .limit(MAX_ADOPTED_PER_TRACE);
 }
 
-/** The most parked pushes one registration adopts; past it, the adoption pass takes the rest. */
+/** Parked pushes read for a trace at a time. */
 const MAX_ADOPTED_PER_TRACE = 50;
 
 /**
  * Hands the trace's parked pushes, if any, to it in arrival order: the first as its
- * push, any later one as a further push (startFollowUpDelivery). True when a delivery started.
+ * push, any later one as a further push (startFollowUpDelivery). Every one, page by
+ * page: SQLite has no adoption pass to take what a registration left. Each page
+ * leaves parked only what another writer took meanwhile, so the pages end. True
+ * when a delivery started.
  */
 export async function adoptParkedForTrace(db: Db, trace: TraceRecord, now: number): Promise<boolean> {
-  const parked = await selectParkedFor(db, trace.appId, trace.traceId, now).execute();
-  if (parked.length === 0) return false;
-  const [first, ...later] = parked;
-  let { started } = await startCallbackDelivery(db, trace, { ...first!, state: CallbackState.parked }, now);
-  for (const callback of later) started = (await startFollowUpDelivery(db, trace, { ...callback, state: CallbackState.parked }, now)).started || started;
-  return started;
+  let started = false;
+  let isFirst = true;
+  for (;;) {
+    const parked = await selectParkedFor(db, trace.appId, trace.traceId, now).execute();
+    for (const callback of parked) {
+      const row = { ...callback, state: CallbackState.parked };
+      const result = isFirst ? await startCallbackDelivery(db, trace, row, now) : await startFollowUpDelivery(db, trace, row, now);
+      isFirst = false;
+      started = result.started || started;
+    }
+    if (parked.length < MAX_ADOPTED_PER_TRACE) return started;
+  }
 }
 
 /** As adoptParkedForTrace, found by the trace's key (a hint from the hot index). */

@@ -7,6 +7,9 @@ import { TRACE_STATUSES_NO_DELIVERY_FINISHES, TraceStatus } from '../../model/tr
 
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
+/** The statuses a callback's delivery never finishes a trace from (see completeAttempts' finishTraces). */
+const NOT_FINISHING = TRACE_STATUSES_NO_DELIVERY_FINISHES.map(literal).join(', ');
+
 /**
  * A batch of delivered attempts in one statement: the batch arrives as arrays
  * (unnest), the deliveries whose claim still holds the lease are locked, every
@@ -25,9 +28,6 @@ const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
  * traces are taken in id order.
  *   $1 … $12 the attempts' columns as arrays, $13 now.
  */
-/** The statuses a callback's delivery never finishes a trace from (see completeAttempts' finishTraces). */
-const NOT_FINISHING = TRACE_STATUSES_NO_DELIVERY_FINISHES.map(literal).join(', ');
-
 const SQL = `with i as (
   select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::boolean[])
     with ordinality as i(delivery_id, trace_pk, attempt_no, lease_owner, attempt_id, started_at, duration_ms, http_status, outcome, error_message, response_excerpt, decides_trace, n)
